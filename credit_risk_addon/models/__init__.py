@@ -1,0 +1,10 @@
+from . import (
+    credit_figures,
+    res_company,
+    res_config_settings,
+    res_partner,
+    account_move,
+    credit_approval_request,
+    sale_order,
+    payment_transaction,
+)

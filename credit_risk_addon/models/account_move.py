@@ -1,0 +1,65 @@
+import logging
+
+from odoo import api, fields, models
+
+from ..rules import aging
+from .aging_sql import refresh_invoice_aging_query
+
+_logger = logging.getLogger(__name__)
+
+AGING_BUCKET_SELECTION = [
+    ("not_due", "Not Due"),
+    ("1_30", "1-30 Days"),
+    ("31_60", "31-60 Days"),
+    ("61_90", "61-90 Days"),
+    ("91_120", "91-120 Days"),
+    ("over_120", "Over 120 Days"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    credit_days_overdue = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_credit_aging",
+        store=True,
+        index="btree_not_null",
+        aggregator="max",
+        help="Days since the due date of this open customer invoice; refreshed every night.",
+    )
+    credit_aging_bucket = fields.Selection(
+        AGING_BUCKET_SELECTION,
+        string="Aging Bucket",
+        compute="_compute_credit_aging",
+        store=True,
+        index="btree_not_null",
+    )
+
+    @api.depends("move_type", "state", "payment_state", "invoice_date_due", "date")
+    def _compute_credit_aging(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            if move._credit_is_open_customer_invoice():
+                days = aging.days_overdue(move.invoice_date_due or move.date, today)
+                move.credit_days_overdue = days
+                move.credit_aging_bucket = aging.bucket_for(days)
+            else:
+                move.credit_days_overdue = False
+                move.credit_aging_bucket = False
+
+    def _credit_is_open_customer_invoice(self):
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in ("not_paid", "partial")
+        )
+
+    @api.model
+    def _cron_refresh_credit_aging(self):
+        """Nightly: move every open invoice's days overdue and bucket to today."""
+        self.flush_model(["move_type", "state", "payment_state", "invoice_date_due", "date"])
+        self.env.cr.execute(refresh_invoice_aging_query(fields.Date.context_today(self)))
+        _logger.info("Credit aging refreshed on %s customer invoices", self.env.cr.rowcount)
+        self.invalidate_model(["credit_days_overdue", "credit_aging_bucket"])

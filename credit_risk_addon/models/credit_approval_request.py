@@ -1,0 +1,266 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, format_amount, format_date
+
+# Fields that only the decision methods (manager) or the confirmation (use) write.
+DECISION_FIELDS = {
+    "state",
+    "approved_amount",
+    "expiry_date",
+    "decision_note",
+    "decided_by_id",
+    "decided_on",
+    "used_on",
+}
+
+
+class CreditApprovalRequest(models.Model):
+    _name = "credit.approval.request"
+    _description = "Credit Approval Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        readonly=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Sale Order",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        readonly=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        index=True,
+    )
+    salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
+    requested_by_id = fields.Many2one(
+        "res.users", string="Requested By", default=lambda self: self.env.user, readonly=True
+    )
+    request_note = fields.Text(string="Why", required=True)
+    blocking_reasons = fields.Text(readonly=True, help="What stopped the order when approval was asked.")
+    order_amount = fields.Monetary(
+        string="Order Amount", readonly=True, help="Order total in company currency when approval was asked."
+    )
+    exposure = fields.Monetary(string="Exposure at Request", readonly=True)
+    credit_limit = fields.Monetary(string="Credit Limit at Request", readonly=True)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+            ("used", "Used"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    approved_amount = fields.Monetary(readonly=True, tracking=True)
+    expiry_date = fields.Date(readonly=True, tracking=True)
+    decision_note = fields.Text(string="Decision Reason", readonly=True)
+    decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    decided_on = fields.Datetime(readonly=True)
+    used_on = fields.Datetime(readonly=True)
+    is_valid = fields.Boolean(
+        compute="_compute_is_valid", help="Approved, not expired and not yet used."
+    )
+
+    @api.depends("order_id.name")
+    def _compute_name(self):
+        for request in self:
+            request.name = self.env._("Credit approval for %(order)s", order=request.order_id.name or "")
+
+    @api.depends("order_id.partner_id")
+    def _compute_partner_id(self):
+        for request in self:
+            request.partner_id = request.order_id.partner_id.commercial_partner_id
+
+    def _compute_is_valid(self):
+        today = fields.Date.context_today(self)
+        for request in self:
+            request.is_valid = request.state == "approved" and request.expiry_date and request.expiry_date >= today
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and not self._is_credit_manager():
+            for vals in vals_list:
+                if DECISION_FIELDS & (vals.keys() - {"state"}) or vals.get("state", "pending") != "pending":
+                    raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        requests = super().create(vals_list)
+        for request in requests:
+            request.order_id.sudo()._credit_log(
+                self.env._(
+                    "Credit approval requested by %(user)s: %(note)s",
+                    user=request.requested_by_id.name,
+                    note=request.request_note,
+                )
+            )
+        requests._notify_credit_managers()
+        return requests
+
+    def write(self, vals):
+        if DECISION_FIELDS & vals.keys() and not self.env.su and not self._is_credit_manager():
+            raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_decided(self):
+        if any(request.state != "pending" for request in self):
+            raise UserError(self.env._("A decided credit approval is an audit record and cannot be deleted."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_decide_wizard(self):
+        self.ensure_one()
+        self._check_can_decide()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Decide on Credit Approval"),
+            "res_model": "credit.approval.decide.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_request_id": self.id},
+        }
+
+    def action_cancel(self):
+        for request in self:
+            if request.state != "pending":
+                raise UserError(self.env._("Only a pending request can be cancelled."))
+            if request.requested_by_id != self.env.user and not self._is_credit_manager():
+                raise AccessError(self.env._("Only the requester or a credit manager can cancel a request."))
+        self.sudo().write({"state": "cancelled"})
+        return True
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _is_credit_manager(self):
+        return self.env.user.has_group("credit_risk_addon.group_credit_manager")
+
+    def _check_can_decide(self):
+        if not self.env.su and not self._is_credit_manager():
+            raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        for request in self:
+            if request.state != "pending":
+                raise UserError(
+                    self.env._(
+                        "%(request)s is already %(state)s.",
+                        request=request.name,
+                        state=dict(request._fields["state"]._description_selection(self.env))[request.state],
+                    )
+                )
+
+    def _approve(self, amount, expiry_date, note):
+        """Approve: this order, up to ``amount`` (company currency), until ``expiry_date``."""
+        self.ensure_one()
+        self._check_can_decide()
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError(self.env._("A reason is required to approve a credit request."))
+        if not expiry_date or expiry_date < fields.Date.context_today(self):
+            raise ValidationError(self.env._("The approval must expire today or later."))
+        order_amount = self.order_id.sudo()._credit_order_amount()
+        if float_compare(amount or 0.0, order_amount, precision_rounding=self.currency_id.rounding) < 0:
+            raise ValidationError(
+                self.env._(
+                    "The approved amount %(amount)s is below the order total %(total)s.",
+                    amount=format_amount(self.env, amount or 0.0, self.currency_id),
+                    total=format_amount(self.env, order_amount, self.currency_id),
+                )
+            )
+        self.write(
+            {
+                "state": "approved",
+                "approved_amount": amount,
+                "expiry_date": expiry_date,
+                "decision_note": note,
+                "decided_by_id": self.env.user.id,
+                "decided_on": fields.Datetime.now(),
+            }
+        )
+        self._log_everywhere(
+            self.env._(
+                "Credit approval granted by %(user)s up to %(amount)s until %(date)s: %(note)s",
+                user=self.env.user.name,
+                amount=format_amount(self.env, amount, self.currency_id),
+                date=format_date(self.env, expiry_date),
+                note=note,
+            )
+        )
+        return True
+
+    def _refuse(self, note):
+        self.ensure_one()
+        self._check_can_decide()
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError(self.env._("A reason is required to refuse a credit request."))
+        self.write(
+            {
+                "state": "refused",
+                "decision_note": note,
+                "decided_by_id": self.env.user.id,
+                "decided_on": fields.Datetime.now(),
+            }
+        )
+        self._log_everywhere(
+            self.env._("Credit approval refused by %(user)s: %(note)s", user=self.env.user.name, note=note)
+        )
+        return True
+
+    def _mark_used(self):
+        """The order was confirmed under this approval: it covers nothing else."""
+        self.sudo().write({"state": "used", "used_on": fields.Datetime.now()})
+        for request in self:
+            request._log_everywhere(
+                self.env._(
+                    "Credit approval used: %(order)s confirmed by %(user)s.",
+                    order=request.order_id.name,
+                    user=self.env.user.name,
+                )
+            )
+
+    def _log_everywhere(self, body):
+        """Post on the request, its order and its customer."""
+        for request in self.sudo():
+            request.message_post(body=body)
+            request.order_id._credit_log(body, partner=False)
+            request.partner_id.message_post(body=body)
+
+    def _notify_credit_managers(self):
+        managers = self.env.ref("credit_risk_addon.group_credit_manager").sudo().users
+        for request in self.sudo():
+            company_managers = managers.filtered(lambda user, r=request: r.company_id in user.company_ids)
+            request.message_subscribe(partner_ids=company_managers.partner_id.ids)
+            request.message_post(
+                body=self.env._(
+                    "%(user)s asks for credit approval of %(order)s (%(amount)s): %(reasons)s",
+                    user=request.requested_by_id.name,
+                    order=request.order_id.name,
+                    amount=format_amount(self.env, request.order_amount, request.currency_id),
+                    reasons=request.blocking_reasons or "",
+                ),
+                partner_ids=company_managers.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )

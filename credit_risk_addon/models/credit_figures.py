@@ -1,0 +1,217 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..rules import aging
+from ..rules.exposure import ExposureParts, days_sales_outstanding, total_exposure
+from .aging_sql import bucket_condition, days_past_due
+
+FIGURE_COLUMNS = (
+    "receivable",
+    "draft_invoices",
+    "draft_from_orders",
+    "orders",
+    "overdue",
+    "oldest_overdue_days",
+    "invoiced_total",
+    "first_invoice_date",
+) + tuple(f"aging_{key}" for key in aging.BUCKET_KEYS)
+
+
+class CreditFigures(models.AbstractModel):
+    """Gathers each customer's credit figures with one SQL query.
+
+    One row per (company, commercial partner) with any receivable, draft
+    customer invoice or confirmed order to invoice. Figures are in company
+    currency and read with the superuser's view of the data, so a user's
+    record rules never make a customer look safer than it is.
+    """
+
+    _name = "credit.figures"
+    _description = "Credit figures per customer and company"
+
+    @api.model
+    def _flush_sources(self):
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "amount_residual",
+                "balance",
+                "company_id",
+                "date",
+                "date_maturity",
+                "display_type",
+                "move_id",
+                "parent_state",
+                "partner_id",
+                "price_subtotal",
+                "price_total",
+                "reconciled",
+            ]
+        )
+        self.env["account.move"].flush_model(
+            ["amount_total_signed", "commercial_partner_id", "company_id", "invoice_date", "move_type", "state"]
+        )
+        self.env["sale.order.line"].flush_model(
+            ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"]
+        )
+        self.env["sale.order"].flush_model(["company_id", "currency_rate", "partner_id", "state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+
+    @api.model
+    def _figures_query(self, today, company_ids=None, partner_ids=None):
+        """SQL with one row of raw figures per (company_id, partner_id).
+
+        ``company_ids`` / ``partner_ids`` (commercial partners) narrow the
+        rows; ``None`` means all.
+        """
+
+        def scope(company_column):
+            conditions = [SQL("TRUE")]
+            if company_ids is not None:
+                conditions.append(SQL("%s IN %s", company_column, tuple(company_ids) or (0,)))
+            if partner_ids is not None:
+                conditions.append(SQL("partner.commercial_partner_id IN %s", tuple(partner_ids) or (0,)))
+            return SQL(" AND ").join(conditions)
+
+        due = SQL("COALESCE(line.date_maturity, line.date)")
+        days = days_past_due(due, today)
+        is_overdue = SQL("line.amount_residual > 0 AND %s < %s::date", due, today)
+        bucket_sums = SQL(", ").join(
+            SQL(
+                "SUM(line.amount_residual) FILTER (WHERE %s) AS %s",
+                bucket_condition(days, key),
+                SQL.identifier(f"aging_{key}"),
+            )
+            for key in aging.BUCKET_KEYS
+        )
+        tax_ratio = SQL(
+            "CASE WHEN line.price_subtotal <> 0 THEN line.price_total / line.price_subtotal ELSE 1 END"
+        )
+        from_order = SQL(
+            "EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel WHERE rel.invoice_line_id = line.id)"
+        )
+        bucket_columns = SQL(", ").join(
+            SQL("COALESCE(r.%s, 0) AS %s", SQL.identifier(f"aging_{key}"), SQL.identifier(f"aging_{key}"))
+            for key in aging.BUCKET_KEYS
+        )
+        return SQL(
+            """
+            WITH receivable AS (
+                SELECT line.company_id, partner.commercial_partner_id AS partner_id,
+                       SUM(line.amount_residual) AS receivable,
+                       SUM(line.amount_residual) FILTER (WHERE %(is_overdue)s) AS overdue,
+                       MAX(%(days)s) FILTER (WHERE %(is_overdue)s) AS oldest_overdue_days,
+                       %(bucket_sums)s
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN res_partner partner ON partner.id = line.partner_id
+                 WHERE line.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND line.reconciled IS NOT TRUE
+                   AND %(line_scope)s
+              GROUP BY line.company_id, partner.commercial_partner_id
+            ), drafts AS (
+                SELECT move.company_id, partner.commercial_partner_id AS partner_id,
+                       SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE NOT %(from_order)s) AS draft_invoices,
+                       SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE %(from_order)s) AS draft_from_orders
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN res_partner partner ON partner.id = move.partner_id
+                 WHERE move.state = 'draft'
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND line.display_type = 'product'
+                   AND %(move_scope)s
+              GROUP BY move.company_id, partner.commercial_partner_id
+            ), orders AS (
+                SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
+                       SUM(
+                           sol.untaxed_amount_to_invoice
+                           * CASE WHEN sol.price_subtotal <> 0 THEN sol.price_total / sol.price_subtotal ELSE 1 END
+                           / COALESCE(NULLIF(sale.currency_rate, 0), 1)
+                       ) AS orders
+                  FROM sale_order_line sol
+                  JOIN sale_order sale ON sale.id = sol.order_id
+                  JOIN res_partner partner ON partner.id = sale.partner_id
+                 WHERE sale.state = 'sale'
+                   AND sol.untaxed_amount_to_invoice > 0
+                   AND %(sale_scope)s
+              GROUP BY sale.company_id, partner.commercial_partner_id
+            ), customers AS (
+                SELECT company_id, partner_id FROM receivable
+                 UNION SELECT company_id, partner_id FROM drafts
+                 UNION SELECT company_id, partner_id FROM orders
+            ), invoiced AS (
+                SELECT move.company_id, move.commercial_partner_id AS partner_id,
+                       SUM(move.amount_total_signed) AS invoiced_total,
+                       MIN(move.invoice_date) AS first_invoice_date
+                  FROM account_move move
+                  JOIN customers ON customers.company_id = move.company_id
+                                AND customers.partner_id = move.commercial_partner_id
+                 WHERE move.state = 'posted'
+                   AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
+              GROUP BY move.company_id, move.commercial_partner_id
+            )
+            SELECT customers.company_id, customers.partner_id,
+                   COALESCE(r.receivable, 0) AS receivable,
+                   COALESCE(d.draft_invoices, 0) AS draft_invoices,
+                   COALESCE(d.draft_from_orders, 0) AS draft_from_orders,
+                   COALESCE(o.orders, 0) AS orders,
+                   COALESCE(r.overdue, 0) AS overdue,
+                   COALESCE(r.oldest_overdue_days, 0) AS oldest_overdue_days,
+                   COALESCE(i.invoiced_total, 0) AS invoiced_total,
+                   i.first_invoice_date,
+                   %(bucket_columns)s
+              FROM customers
+         LEFT JOIN receivable r ON r.company_id = customers.company_id AND r.partner_id = customers.partner_id
+         LEFT JOIN drafts d ON d.company_id = customers.company_id AND d.partner_id = customers.partner_id
+         LEFT JOIN orders o ON o.company_id = customers.company_id AND o.partner_id = customers.partner_id
+         LEFT JOIN invoiced i ON i.company_id = customers.company_id AND i.partner_id = customers.partner_id
+            """,
+            is_overdue=is_overdue,
+            days=days,
+            bucket_sums=bucket_sums,
+            tax_ratio=tax_ratio,
+            from_order=from_order,
+            bucket_columns=bucket_columns,
+            line_scope=scope(SQL("line.company_id")),
+            move_scope=scope(SQL("move.company_id")),
+            sale_scope=scope(SQL("sale.company_id")),
+        )
+
+    @api.model
+    def _fetch(self, company, partner_ids):
+        """Figures of ``partner_ids`` (commercial partners) in ``company``.
+
+        Returns ``{partner_id: dict}``; a dict holds every raw column plus
+        ``exposure``, ``available`` and ``dso`` worked out by the rules.
+        Partners with no activity get zeros. One query whatever the number
+        of partners, invoices or orders.
+        """
+        partner_ids = list(partner_ids)
+        self._flush_sources()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query_dict(self._figures_query(today, [company.id], partner_ids))
+        by_partner = {row["partner_id"]: row for row in rows}
+        policy = company._credit_exposure_policy()
+        result = {}
+        for partner_id in partner_ids:
+            row = by_partner.get(partner_id) or dict.fromkeys(FIGURE_COLUMNS, 0)
+            result[partner_id] = self._complete(row, policy, today)
+        return result
+
+    @api.model
+    def _complete(self, row, policy, today):
+        parts = ExposureParts(
+            receivable=row["receivable"] or 0.0,
+            draft_invoices=row["draft_invoices"] or 0.0,
+            draft_from_orders=row["draft_from_orders"] or 0.0,
+            orders=row["orders"] or 0.0,
+        )
+        figures = dict(row)
+        figures["parts"] = parts
+        figures["exposure"] = total_exposure(parts, policy)
+        first = row.get("first_invoice_date")
+        figures["dso"] = days_sales_outstanding(
+            parts.receivable, row.get("invoiced_total") or 0.0, (today - first).days if first else 0
+        )
+        return figures

@@ -1,0 +1,68 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..rules.exposure import ExposurePolicy
+from ..rules.gate import MODE_BLOCK, MODE_OFF, MODE_WARN
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    credit_gate_mode = fields.Selection(
+        [
+            (MODE_OFF, "Off"),
+            (MODE_WARN, "Warn only"),
+            (MODE_BLOCK, "Block confirmation"),
+        ],
+        string="Credit Gate",
+        default=MODE_BLOCK,
+        required=True,
+        help="What happens when a sale order breaks a credit rule, once Sales Credit Limit is "
+        "enabled: nothing, a warning on the quotation, or a refused confirmation.",
+    )
+    credit_include_draft_invoices = fields.Boolean(
+        string="Count Draft Invoices in Exposure",
+        default=True,
+    )
+    credit_include_orders = fields.Boolean(
+        string="Count Orders to Invoice in Exposure",
+        default=True,
+    )
+    credit_overdue_days = fields.Integer(
+        string="Block When Overdue More Than (days)",
+        default=60,
+        help="A customer with an open invoice overdue by more than this many days cannot get "
+        "new orders confirmed.",
+    )
+    credit_exempt_online_payment = fields.Boolean(
+        string="Exempt Orders Paid Online",
+        default=True,
+        help="Orders whose online payment covers the confirmation amount are confirmed without "
+        "the credit check. When unchecked, such an order that breaks a rule stays a quotation "
+        "and the credit managers are told.",
+    )
+
+    @api.constrains("credit_overdue_days")
+    def _check_credit_overdue_days(self):
+        for company in self:
+            if company.credit_overdue_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The overdue-days threshold of %(company)s cannot be negative.",
+                        company=company.name,
+                    )
+                )
+
+    def _credit_gate_mode(self):
+        """The effective mode: off unless Odoo's Sales Credit Limit is enabled."""
+        self.ensure_one()
+        if not self.account_use_credit_limit:
+            return MODE_OFF
+        return self.credit_gate_mode or MODE_BLOCK
+
+    def _credit_exposure_policy(self):
+        self.ensure_one()
+        return ExposurePolicy(
+            include_draft_invoices=self.credit_include_draft_invoices,
+            include_orders=self.credit_include_orders,
+        )

@@ -1,0 +1,318 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, float_compare, format_amount
+
+from ..rules import aging
+from ..rules.exposure import available_credit
+
+CREDIT_READ_GROUPS = (
+    "credit_risk_addon.group_credit_user,account.group_account_invoice,account.group_account_readonly"
+)
+# Fields only a credit manager may change (the server refuses anyone else).
+MANAGER_FIELDS = ("credit_limit", "use_partner_credit_limit", "credit_hold", "credit_hold_reason")
+# partner field -> column of credit.exposure.report, for searching.
+FIGURE_FIELDS = {
+    "credit_receivable": "receivable",
+    "credit_exposure": "exposure",
+    "credit_available": "available",
+    "credit_overdue_amount": "overdue",
+    "credit_oldest_overdue_days": "oldest_overdue_days",
+    "credit_dso": "dso",
+    **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
+}
+_OPERATORS = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _figure_search(column):
+    def search(self, operator, value):
+        return self._credit_figure_domain(column, operator, value)
+
+    search.__name__ = f"_search_credit_{column}"
+    return search
+
+
+def _figure_field(string, field_type=fields.Monetary, **kwargs):
+    if field_type is fields.Monetary:
+        kwargs.setdefault("currency_field", "credit_currency_id")
+    return field_type(
+        string=string,
+        compute="_compute_credit_figures",
+        groups=CREDIT_READ_GROUPS,
+        **kwargs,
+    )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    credit_hold = fields.Boolean(
+        string="Credit Hold",
+        company_dependent=True,
+        copy=False,
+        groups=CREDIT_READ_GROUPS,
+        help="No new sale order of this customer can be confirmed in this company without a "
+        "credit manager's approval.",
+    )
+    credit_hold_reason = fields.Char(
+        string="Credit Hold Reason", company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS
+    )
+    credit_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_credit_currency_id", string="Credit Currency"
+    )
+    credit_receivable = _figure_field("Open Receivable", search="_search_credit_receivable")
+    credit_draft_invoices = _figure_field("Draft Invoices")
+    credit_orders_to_invoice = _figure_field("Orders to Invoice")
+    credit_exposure = _figure_field("Credit Exposure", search="_search_credit_exposure")
+    credit_available = _figure_field("Available Credit", search="_search_credit_available")
+    credit_overdue_amount = _figure_field("Overdue Amount", search="_search_credit_overdue")
+    credit_oldest_overdue_days = _figure_field(
+        "Oldest Overdue (days)", fields.Integer, search="_search_credit_oldest_overdue_days"
+    )
+    credit_dso = _figure_field("DSO (days)", fields.Float, digits=(16, 1), search="_search_credit_dso")
+    credit_aging_not_due = _figure_field("Not Due", search="_search_credit_aging_not_due")
+    credit_aging_1_30 = _figure_field("1-30 Days", search="_search_credit_aging_1_30")
+    credit_aging_31_60 = _figure_field("31-60 Days", search="_search_credit_aging_31_60")
+    credit_aging_61_90 = _figure_field("61-90 Days", search="_search_credit_aging_61_90")
+    credit_aging_91_120 = _figure_field("91-120 Days", search="_search_credit_aging_91_120")
+    credit_aging_over_120 = _figure_field("Over 120 Days", search="_search_credit_aging_over_120")
+    credit_approval_count = fields.Integer(compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS)
+
+    _search_credit_receivable = _figure_search("receivable")
+    _search_credit_exposure = _figure_search("exposure")
+    _search_credit_available = _figure_search("available")
+    _search_credit_overdue = _figure_search("overdue")
+    _search_credit_oldest_overdue_days = _figure_search("oldest_overdue_days")
+    _search_credit_dso = _figure_search("dso")
+    _search_credit_aging_not_due = _figure_search("aging_not_due")
+    _search_credit_aging_1_30 = _figure_search("aging_1_30")
+    _search_credit_aging_31_60 = _figure_search("aging_31_60")
+    _search_credit_aging_61_90 = _figure_search("aging_61_90")
+    _search_credit_aging_91_120 = _figure_search("aging_91_120")
+    _search_credit_aging_over_120 = _figure_search("aging_over_120")
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends_context("company")
+    def _compute_credit_currency_id(self):
+        self.credit_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_credit_figures(self):
+        company = self.env.company
+        commercial_ids = {p.commercial_partner_id._origin.id for p in self} - {False}
+        figures = self.env["credit.figures"].sudo()._fetch(company, commercial_ids)
+        for partner in self:
+            commercial = partner.commercial_partner_id._origin
+            data = figures.get(commercial.id)
+            if not data:
+                partner.update(dict.fromkeys(self._credit_figure_field_names(), 0))
+                continue
+            parts = data["parts"]
+            policy = company._credit_exposure_policy()
+            limit = commercial.sudo().credit_limit
+            available = available_credit(limit, data["exposure"])
+            partner.update(
+                {
+                    "credit_receivable": parts.receivable,
+                    "credit_draft_invoices": parts.draft_invoices
+                    + (0.0 if policy.include_orders else parts.draft_from_orders),
+                    "credit_orders_to_invoice": parts.orders,
+                    "credit_exposure": data["exposure"],
+                    "credit_available": available or 0.0,
+                    "credit_overdue_amount": data["overdue"],
+                    "credit_oldest_overdue_days": data["oldest_overdue_days"],
+                    "credit_dso": data["dso"],
+                    **{f"credit_aging_{key}": data[f"aging_{key}"] for key in aging.BUCKET_KEYS},
+                }
+            )
+
+    @api.model
+    def _credit_figure_field_names(self):
+        return ["credit_draft_invoices", "credit_orders_to_invoice", *FIGURE_FIELDS]
+
+    def _compute_credit_approval_count(self):
+        groups = self.env["credit.approval.request"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.credit_approval_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.model
+    def _credit_figure_domain(self, column, operator, value):
+        """Set-based search on a credit figure of the current company.
+
+        The figures live in ``credit.exposure.report`` (one SQL view);
+        customers without any activity have no row there and count as 0.
+        """
+        if operator not in _OPERATORS or not isinstance(value, (int, float)):
+            raise ValidationError(self.env._("Unsupported search on credit figures: %(op)s", op=operator))
+        report = self.env["credit.exposure.report"].sudo()
+        company_domain = [("company_id", "=", self.env.company.id)]
+        matching = report._search([*company_domain, (column, operator, value)]).subselect("partner_id")
+        domain = [("commercial_partner_id", "in", matching)]
+        if _OPERATORS[operator](0, value):
+            with_rows = report._search(company_domain).subselect("partner_id")
+            domain = ["|", *domain, ("commercial_partner_id", "not in", with_rows)]
+        return domain
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("credit_limit")
+    def _check_credit_limit_positive(self):
+        for partner in self.sudo():
+            if partner.credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The credit limit of %(partner)s cannot be negative (%(limit)s).",
+                        partner=partner.display_name,
+                        limit=partner.credit_limit,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._credit_is_manager():
+            fallback = self._fields["credit_limit"].get_company_dependent_fallback(self) or 0.0
+            for vals in vals_list:
+                limit_set = float_compare(vals.get("credit_limit") or 0.0, fallback or 0.0, 2) != 0
+                if ("credit_limit" in vals and limit_set) or vals.get("credit_hold"):
+                    raise AccessError(self._credit_manager_only_message())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        old_limits = {}
+        if "credit_limit" in vals or "use_partner_credit_limit" in vals:
+            old_limits = {partner.id: partner.sudo().credit_limit for partner in self}
+        if not self._credit_is_manager() and self._credit_guarded_changes(vals):
+            raise AccessError(self._credit_manager_only_message())
+        result = super().write(vals)
+        if old_limits:
+            self._credit_log_limit_changes(old_limits)
+        return result
+
+    def _credit_guarded_changes(self, vals):
+        """Names of manager-only fields that ``vals`` would really change."""
+        changed = []
+        for name in MANAGER_FIELDS:
+            if name not in vals:
+                continue
+            field = self._fields[name]
+            new = field.convert_to_record(field.convert_to_cache(vals[name], self), self)
+            if any(partner.sudo()[name] != new for partner in self):
+                changed.append(name)
+        return changed
+
+    def _credit_log_limit_changes(self, old_limits):
+        company = self.env.company
+        for partner in self:
+            new_limit = partner.sudo().credit_limit
+            old_limit = old_limits.get(partner.id, 0.0)
+            if partner.is_company or not partner.parent_id:
+                if float_compare(old_limit, new_limit, 2) != 0:
+                    partner.message_post(
+                        body=self.env._(
+                            "Credit limit in %(company)s changed from %(old)s to %(new)s.",
+                            company=company.name,
+                            old=format_amount(self.env, old_limit, company.currency_id),
+                            new=format_amount(self.env, new_limit, company.currency_id),
+                        )
+                    )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_credit_hold(self):
+        return self._credit_hold_wizard_action("hold")
+
+    def action_credit_release(self):
+        return self._credit_hold_wizard_action("release")
+
+    def _credit_hold_wizard_action(self, mode):
+        self._credit_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Credit Hold") if mode == "hold" else self.env._("Release Credit Hold"),
+            "res_model": "credit.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids, "default_mode": mode},
+        }
+
+    def action_view_credit_approvals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_risk_addon.credit_approval_request_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _credit_is_manager(self):
+        return self.env.su or self.env.user.has_group("credit_risk_addon.group_credit_manager")
+
+    @api.model
+    def _credit_manager_only_message(self):
+        return self.env._("Only a credit manager can change credit limits and credit holds.")
+
+    @api.model
+    def _credit_check_manager(self):
+        if not self._credit_is_manager():
+            raise AccessError(self._credit_manager_only_message())
+
+    def _credit_set_hold(self, hold, reason):
+        """Put the commercial partners on hold (``hold=True``) or release them."""
+        self._credit_check_manager()
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("A reason is required to put on or release a credit hold."))
+        company = self.env.company
+        partners = self.commercial_partner_id
+        partners.write({"credit_hold": hold, "credit_hold_reason": reason if hold else False})
+        for partner in partners:
+            if hold:
+                body = self.env._(
+                    "Put on credit hold in %(company)s by %(user)s: %(reason)s",
+                    company=company.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            else:
+                body = self.env._(
+                    "Credit hold released in %(company)s by %(user)s: %(reason)s",
+                    company=company.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            partner.message_post(body=body)
+        return True
+
+    def _credit_lock(self):
+        """Serialize credit checks of these commercial partners.
+
+        Odoo runs transactions in REPEATABLE READ: a plain ``FOR UPDATE``
+        would let a second transaction, once the first commits, go on with
+        its old snapshot. Updating the row (to the same value) makes the
+        second one wait and then fail with a serialization error, which
+        Odoo retries; the retry sees the first order and judges again.
+        """
+        if self.ids:
+            self.env.cr.execute(
+                SQL("UPDATE res_partner SET write_date = write_date WHERE id IN %s", tuple(self.ids))
+            )

@@ -1,0 +1,84 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class CreditExposureReport(models.Model):
+    """Credit exposure and aging by customer: one live row per company and customer.
+
+    Backs the Accounting > Reporting analysis (list, pivot, graph) and the
+    set-based searches on the partner's credit figures.
+    """
+
+    _name = "credit.exposure.report"
+    _description = "Credit Exposure and Aging by Customer"
+    _auto = False
+    _order = "exposure desc"
+    _rec_name = "partner_id"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    credit_limit = fields.Monetary(readonly=True, aggregator="sum")
+    receivable = fields.Monetary(string="Open Receivable", readonly=True)
+    draft_invoices = fields.Monetary(readonly=True)
+    orders = fields.Monetary(string="Orders to Invoice", readonly=True)
+    exposure = fields.Monetary(readonly=True)
+    available = fields.Monetary(string="Available Credit", readonly=True)
+    overdue = fields.Monetary(string="Overdue Amount", readonly=True)
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True, aggregator="max")
+    dso = fields.Float(string="DSO (days)", readonly=True, aggregator="avg", digits=(16, 1))
+    credit_hold = fields.Boolean(readonly=True)
+    over_limit = fields.Boolean(readonly=True)
+    aging_not_due = fields.Monetary(string="Not Due", readonly=True)
+    aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    aging_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    aging_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
+    aging_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
+
+    @property
+    def _table_query(self):
+        today = fields.Date.context_today(self)
+        figures = self.env["credit.figures"]._figures_query(today)
+        # The limit is Odoo's company-dependent credit_limit (jsonb keyed by
+        # company id) falling back to the company default from ir.default.
+        return SQL(
+            """
+            SELECT f.partner_id::bigint * 100000 + f.company_id AS id,
+                   f.*,
+                   company.currency_id,
+                   lim.credit_limit,
+                   exp.exposure,
+                   CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - exp.exposure END AS available,
+                   lim.credit_limit > 0 AND exp.exposure > lim.credit_limit AS over_limit,
+                   COALESCE((partner.credit_hold ->> f.company_id::text)::boolean, FALSE) AS credit_hold,
+                   CASE WHEN f.invoiced_total > 0 AND f.first_invoice_date < %(today)s::date
+                        THEN f.receivable / f.invoiced_total * (%(today)s::date - f.first_invoice_date)
+                        ELSE 0 END AS dso
+              FROM (%(figures)s) f
+              JOIN res_company company ON company.id = f.company_id
+              JOIN res_partner partner ON partner.id = f.partner_id
+         LEFT JOIN LATERAL (
+                SELECT COALESCE(
+                           (partner.credit_limit ->> f.company_id::text)::numeric,
+                           (SELECT d.json_value::numeric
+                              FROM ir_default d
+                              JOIN ir_model_fields imf ON imf.id = d.field_id
+                             WHERE imf.model = 'res.partner' AND imf.name = 'credit_limit'
+                               AND d.user_id IS NULL AND d.condition IS NULL
+                               AND (d.company_id = f.company_id OR d.company_id IS NULL)
+                          ORDER BY d.company_id NULLS LAST LIMIT 1),
+                           0) AS credit_limit
+              ) lim ON TRUE
+         LEFT JOIN LATERAL (
+                SELECT f.receivable
+                       + CASE WHEN company.credit_include_draft_invoices
+                              THEN f.draft_invoices
+                                   + CASE WHEN company.credit_include_orders THEN 0 ELSE f.draft_from_orders END
+                              ELSE 0 END
+                       + CASE WHEN company.credit_include_orders THEN f.orders ELSE 0 END AS exposure
+              ) exp ON TRUE
+            """,
+            today=today,
+            figures=figures,
+        )

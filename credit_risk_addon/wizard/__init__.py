@@ -1,0 +1,1 @@
+from . import credit_hold_wizard, credit_approval_request_wizard, credit_approval_decide_wizard
