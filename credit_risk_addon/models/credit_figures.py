@@ -15,6 +15,32 @@ FIGURE_COLUMNS = (
     "invoiced_total",
     "first_invoice_date",
 ) + tuple(f"aging_{key}" for key in aging.BUCKET_KEYS)
+# What the figures are computed from: flushed before every query, and the
+# ``_depends`` of the SQL-view report built on the same query.
+FIGURE_SOURCES = {
+    "account.move.line": [
+        "account_id",
+        "amount_residual",
+        "balance",
+        "company_id",
+        "date",
+        "date_maturity",
+        "display_type",
+        "move_id",
+        "parent_state",
+        "partner_id",
+        "price_subtotal",
+        "price_total",
+        "reconciled",
+        "sale_line_ids",
+    ],
+    "account.move": ["amount_total_signed", "commercial_partner_id", "company_id", "invoice_date", "move_type", "state"],
+    "account.account": ["account_type"],
+    "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
+    "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
+    "res.partner": ["commercial_partner_id", "credit_limit", "credit_hold"],
+    "res.company": ["credit_include_draft_invoices", "credit_include_orders", "currency_id"],
+}
 
 
 class CreditFigures(models.AbstractModel):
@@ -31,31 +57,8 @@ class CreditFigures(models.AbstractModel):
 
     @api.model
     def _flush_sources(self):
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "amount_residual",
-                "balance",
-                "company_id",
-                "date",
-                "date_maturity",
-                "display_type",
-                "move_id",
-                "parent_state",
-                "partner_id",
-                "price_subtotal",
-                "price_total",
-                "reconciled",
-            ]
-        )
-        self.env["account.move"].flush_model(
-            ["amount_total_signed", "commercial_partner_id", "company_id", "invoice_date", "move_type", "state"]
-        )
-        self.env["sale.order.line"].flush_model(
-            ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"]
-        )
-        self.env["sale.order"].flush_model(["company_id", "currency_rate", "partner_id", "state"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        for model, field_names in FIGURE_SOURCES.items():
+            self.env[model].flush_model(field_names)
 
     @api.model
     def _figures_query(self, today, company_ids=None, partner_ids=None):

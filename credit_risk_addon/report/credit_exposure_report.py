@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.credit_figures import FIGURE_SOURCES
+
 
 class CreditExposureReport(models.Model):
     """Credit exposure and aging by customer: one live row per company and customer.
@@ -14,6 +16,7 @@ class CreditExposureReport(models.Model):
     _auto = False
     _order = "exposure desc"
     _rec_name = "partner_id"
+    _depends = FIGURE_SOURCES
 
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)

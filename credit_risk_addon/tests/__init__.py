@@ -1,0 +1,9 @@
+from . import (
+    test_exposure,
+    test_invoice_aging,
+    test_credit_gate,
+    test_approval,
+    test_credit_hold,
+    test_query_count,
+    test_concurrency,
+)

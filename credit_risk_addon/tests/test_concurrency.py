@@ -1,0 +1,92 @@
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.exceptions import RedirectWarning
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentConfirmation(BaseCase):
+    """Two confirmations for one customer in two real transactions.
+
+    Each order fits under the limit alone, not together. The data is
+    committed (the test cursor would be invisible to other connections) and
+    removed again at the end.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(get_db_name())
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            self.saved = {
+                "account_use_credit_limit": company.account_use_credit_limit,
+                "credit_gate_mode": company.credit_gate_mode,
+            }
+            company.write({"account_use_credit_limit": True, "credit_gate_mode": "block"})
+            product = env["product.product"].create({"name": "Concurrency Pallet", "taxes_id": [Command.clear()]})
+            partner = env["res.partner"].create({"name": "Concurrent Customer", "is_company": True})
+            partner.credit_limit = 1000.0
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "price_unit": 600.0, "tax_id": [Command.clear()]}
+                            )
+                        ],
+                    }
+                    for _i in range(2)
+                ]
+            )
+            self.ids = {"product": product.id, "partner": partner.id, "orders": orders.ids}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            orders = env["sale.order"].browse(self.ids["orders"])
+            orders.credit_approval_ids.unlink()
+            orders._action_cancel()
+            orders.unlink()
+            env["product.product"].browse(self.ids["product"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            env.ref("base.main_company").write(self.saved)
+
+    def test_second_confirmation_waits_then_fails_and_its_retry_is_refused(self):
+        first_id, second_id = self.ids["orders"]
+        cr1 = self.db.cursor()
+        cr2 = self.db.cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            # Both transactions take their snapshot before either commits.
+            cr2.execute("SELECT 1")
+            self.assertIs(env1["sale.order"].browse(first_id).action_confirm(), True)
+            cr1.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                env2["sale.order"].browse(second_id).action_confirm()
+            cr2.rollback()
+        finally:
+            cr1.close()
+            cr2.close()
+        # What Odoo does on a serialization failure: retry in a new transaction.
+        with self.db.cursor() as cr3:
+            env3 = api.Environment(cr3, SUPERUSER_ID, {})
+            with self.assertRaises(RedirectWarning):
+                env3["sale.order"].browse(second_id).action_confirm()
+            self.assertEqual(env3["sale.order"].browse(second_id).state, "draft")
+            self.assertEqual(env3["sale.order"].browse(first_id).state, "sale")
+
+    def test_without_overlap_both_fit_when_limit_allows(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["res.partner"].browse(self.ids["partner"]).credit_limit = 2000.0
+        for order_id in self.ids["orders"]:
+            with self.db.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                self.assertIs(env["sale.order"].browse(order_id).action_confirm(), True)

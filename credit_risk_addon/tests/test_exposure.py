@@ -1,0 +1,152 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import TODAY, CreditRiskCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestExposure(CreditRiskCommon):
+    def test_exposure_parts(self):
+        self.make_invoice(self.customer, 1000.0, due=TODAY + timedelta(days=10))
+        self.make_invoice(self.contact, 500.0, due=TODAY - timedelta(days=5))  # a contact's invoice counts
+        self.make_invoice(self.customer, 200.0, post=False)  # draft
+        self.make_invoice(self.customer, 300.0, move_type="out_refund")  # credit note nets
+        self.make_order(self.customer, 700.0, confirm=True)
+        self.make_order(self.customer, 9999.0)  # a quotation is no exposure
+
+        partner = self.figures(self.customer)
+        self.assertAlmostEqual(partner.credit_receivable, 1200.0)
+        self.assertAlmostEqual(partner.credit_draft_invoices, 200.0)
+        self.assertAlmostEqual(partner.credit_orders_to_invoice, 700.0)
+        self.assertAlmostEqual(partner.credit_exposure, 2100.0)
+        self.assertAlmostEqual(partner.credit_available, 7900.0)
+        # The contact shows its commercial entity's figures.
+        self.assertAlmostEqual(self.figures(self.contact).credit_exposure, 2100.0)
+
+    def test_company_options_change_exposure(self):
+        self.make_invoice(self.customer, 1000.0)
+        self.make_invoice(self.customer, 200.0, post=False)
+        self.make_order(self.customer, 700.0, confirm=True)
+        self.company.credit_include_draft_invoices = False
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 1700.0)
+        self.company.credit_include_orders = False
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 1000.0)
+
+    def test_draft_invoice_from_order_counted_once(self):
+        order = self.make_order(self.customer, 800.0, confirm=True)
+        order._create_invoices()  # draft invoice for the whole order
+        partner = self.figures(self.customer)
+        self.assertAlmostEqual(partner.credit_exposure, 800.0)
+        self.company.credit_include_orders = False
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 800.0)
+
+    def test_payment_nets_and_paid_invoice_leaves(self):
+        invoice = self.make_invoice(self.customer, 1000.0)
+        self.make_invoice(self.customer, 400.0)
+        payment = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": TODAY})._create_payments()
+        self.assertTrue(payment)
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 400.0)
+        # An unreconciled customer payment lowers the exposure too.
+        self.init_payment(150.0, post=True, date=TODAY, partner=self.customer)
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 250.0)
+
+    def test_aging_overdue_and_dso(self):
+        self.make_invoice(self.customer, 100.0, due=TODAY + timedelta(days=3))
+        self.make_invoice(self.customer, 200.0, due=TODAY - timedelta(days=1))
+        self.make_invoice(self.customer, 300.0, due=TODAY - timedelta(days=31))
+        self.make_invoice(self.customer, 400.0, due=TODAY - timedelta(days=90))
+        self.make_invoice(self.customer, 500.0, due=TODAY - timedelta(days=120))
+        self.make_invoice(self.customer, 600.0, due=TODAY - timedelta(days=121))
+        partner = self.figures(self.customer)
+        self.assertEqual(
+            [
+                partner.credit_aging_not_due,
+                partner.credit_aging_1_30,
+                partner.credit_aging_31_60,
+                partner.credit_aging_61_90,
+                partner.credit_aging_91_120,
+                partner.credit_aging_over_120,
+            ],
+            [100.0, 200.0, 300.0, 400.0, 500.0, 600.0],
+        )
+        self.assertAlmostEqual(partner.credit_overdue_amount, 2000.0)
+        self.assertEqual(partner.credit_oldest_overdue_days, 121)
+        # Everything invoiced is still open, first invoice 121 days ago: DSO = 121.
+        self.assertAlmostEqual(partner.credit_dso, 121.0)
+
+    def test_second_company_figures_stay_separate(self):
+        company_2 = self.setup_other_company(name="Credit Co 2")["company"]
+        company_2.account_use_credit_limit = True
+        self.customer.with_company(company_2).credit_limit = 500.0
+        self.make_invoice(self.customer, 1000.0)
+        self.make_invoice(self.customer, 300.0, company=company_2)
+
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 1000.0)
+        self.assertAlmostEqual(self.figures(self.customer, company_2).credit_exposure, 300.0)
+        self.assertAlmostEqual(self.figures(self.customer).credit_limit, 10000.0)
+        self.assertAlmostEqual(self.figures(self.customer, company_2).credit_limit, 500.0)
+        self.assertAlmostEqual(self.figures(self.customer, company_2).credit_available, 200.0)
+        report = self.env["credit.exposure.report"].with_context(allowed_company_ids=[self.company.id])
+        self.assertEqual(report.search([("partner_id", "=", self.customer.id)]).company_id, self.company)
+
+    def test_foreign_currency_order_counts_at_order_rate(self):
+        foreign = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": foreign.id})
+        order = self.make_order(self.customer, 3000.0, pricelist_id=pricelist.id)
+        self.assertEqual(order.currency_id, foreign)
+        order.action_confirm()
+        # 3,000 EUR at 2 EUR per company unit = 1,500 company currency.
+        self.assertAlmostEqual(self.figures(self.customer).credit_orders_to_invoice, 1500.0)
+
+    def test_search_and_report_match_partner_figures(self):
+        other = self.env["res.partner"].create({"name": "Small Customer", "is_company": True})
+        idle = self.env["res.partner"].create({"name": "Idle Customer", "is_company": True})
+        self.make_invoice(self.customer, 5000.0, due=TODAY - timedelta(days=70))
+        self.make_invoice(other, 100.0, due=TODAY + timedelta(days=10))
+        Partner = self.env["res.partner"]
+
+        self.assertIn(self.customer, Partner.search([("credit_exposure", ">", 1000)]))
+        self.assertNotIn(other, Partner.search([("credit_exposure", ">", 1000)]))
+        self.assertIn(self.contact, Partner.search([("credit_overdue_amount", ">", 0)]))
+        self.assertNotIn(other, Partner.search([("credit_overdue_amount", ">", 0)]))
+        # Customers with no activity have zero figures and are found as such.
+        self.assertIn(idle, Partner.search([("credit_exposure", "=", 0)]))
+        self.assertNotIn(self.customer, Partner.search([("credit_exposure", "=", 0)]))
+        self.assertIn(self.customer, Partner.search([("credit_oldest_overdue_days", ">", 60)]))
+
+        Report = self.env["credit.exposure.report"]
+        rows = Report.search([("partner_id", "in", (self.customer | other).ids)], order="exposure desc")
+        self.assertEqual(rows.partner_id, self.customer | other)
+        self.assertEqual(rows[0].partner_id, self.customer)
+        for row in rows:
+            partner = self.figures(row.partner_id)
+            self.assertAlmostEqual(row.exposure, partner.credit_exposure)
+            self.assertAlmostEqual(row.aging_61_90, partner.credit_aging_61_90)
+            self.assertAlmostEqual(row.dso, partner.credit_dso, places=1)
+        grouped = Report._read_group(
+            [("partner_id", "in", (self.customer | other).ids)], ["over_limit"], ["exposure:sum"]
+        )
+        self.assertEqual(dict(grouped), {False: 5100.0})
+
+    def test_figures_hidden_from_plain_salesman(self):
+        partner = self.customer.with_user(self.salesman)
+        self.assertFalse(partner._fields["credit_exposure"].is_accessible(partner.env))
+        self.assertTrue(partner.with_user(self.credit_user)._fields["credit_exposure"].is_accessible(
+            partner.with_user(self.credit_user).env
+        ))
+        self.make_invoice(self.customer, 100.0)
+        self.assertAlmostEqual(self.customer.with_user(self.credit_user).credit_exposure, 100.0)
+
+    def test_tax_included_orders(self):
+        tax = self.env["account.tax"].create({"name": "VAT 10", "amount": 10.0, "amount_type": "percent"})
+        order = self.make_order(self.customer, 1000.0)
+        order.order_line.tax_id = [Command.set(tax.ids)]
+        order.action_confirm()
+        self.assertAlmostEqual(self.figures(self.customer).credit_orders_to_invoice, 1100.0)
