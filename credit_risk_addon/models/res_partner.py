@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount
 
 from ..rules import aging
-from ..rules.exposure import available_credit
+from ..rules.exposure import available_credit, draft_part, orders_part
 
 CREDIT_READ_GROUPS = (
     "credit_risk_addon.group_credit_user,account.group_account_invoice,account.group_account_readonly"
@@ -109,6 +109,7 @@ class ResPartner(models.Model):
         company = self.env.company
         commercial_ids = {p.commercial_partner_id._origin.id for p in self} - {False}
         figures = self.env["credit.figures"].sudo()._fetch(company, commercial_ids)
+        policy = company._credit_exposure_policy()
         for partner in self:
             commercial = partner.commercial_partner_id._origin
             data = figures.get(commercial.id)
@@ -116,15 +117,15 @@ class ResPartner(models.Model):
                 partner.update(dict.fromkeys(self._credit_figure_field_names(), 0))
                 continue
             parts = data["parts"]
-            policy = company._credit_exposure_policy()
             limit = commercial.sudo().credit_limit
             available = available_credit(limit, data["exposure"])
             partner.update(
                 {
                     "credit_receivable": parts.receivable,
-                    "credit_draft_invoices": parts.draft_invoices
-                    + (0.0 if policy.include_orders else parts.draft_from_orders),
-                    "credit_orders_to_invoice": parts.orders,
+                    # The breakdown adds up to the exposure: parts the company
+                    # does not count show as 0.
+                    "credit_draft_invoices": draft_part(parts, policy),
+                    "credit_orders_to_invoice": orders_part(parts, policy),
                     "credit_exposure": data["exposure"],
                     "credit_available": available or 0.0,
                     "credit_overdue_amount": data["overdue"],
@@ -220,16 +221,16 @@ class ResPartner(models.Model):
         for partner in self:
             new_limit = partner.sudo().credit_limit
             old_limit = old_limits.get(partner.id, 0.0)
-            if partner.is_company or not partner.parent_id:
-                if float_compare(old_limit, new_limit, 2) != 0:
-                    partner.message_post(
-                        body=self.env._(
-                            "Credit limit in %(company)s changed from %(old)s to %(new)s.",
-                            company=company.name,
-                            old=format_amount(self.env, old_limit, company.currency_id),
-                            new=format_amount(self.env, new_limit, company.currency_id),
-                        )
+            # Contacts get the limit synced from their company: log it once, there.
+            if partner == partner.commercial_partner_id and float_compare(old_limit, new_limit, 2) != 0:
+                partner.message_post(
+                    body=self.env._(
+                        "Credit limit in %(company)s changed from %(old)s to %(new)s.",
+                        company=company.name,
+                        old=format_amount(self.env, old_limit, company.currency_id),
+                        new=format_amount(self.env, new_limit, company.currency_id),
                     )
+                )
 
     # ------------------------------------------------------------------
     # Actions

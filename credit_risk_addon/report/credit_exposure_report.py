@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.credit_figures import FIGURE_SOURCES
+from ..rules.aging import BUCKET_KEYS
 
 
 class CreditExposureReport(models.Model):
@@ -48,16 +49,25 @@ class CreditExposureReport(models.Model):
         return SQL(
             """
             SELECT f.partner_id::bigint * 100000 + f.company_id AS id,
-                   f.*,
+                   f.company_id,
+                   f.partner_id,
                    company.currency_id,
                    lim.credit_limit,
-                   exp.exposure,
-                   CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - exp.exposure END AS available,
-                   lim.credit_limit > 0 AND exp.exposure > lim.credit_limit AS over_limit,
-                   COALESCE((partner.credit_hold ->> f.company_id::text)::boolean, FALSE) AS credit_hold,
+                   f.receivable,
+                   parts.draft_invoices,
+                   parts.orders,
+                   f.receivable + parts.draft_invoices + parts.orders AS exposure,
+                   CASE WHEN lim.credit_limit > 0
+                        THEN lim.credit_limit - (f.receivable + parts.draft_invoices + parts.orders) END AS available,
+                   lim.credit_limit > 0
+                       AND f.receivable + parts.draft_invoices + parts.orders > lim.credit_limit AS over_limit,
+                   f.overdue,
+                   f.oldest_overdue_days,
                    CASE WHEN f.invoiced_total > 0 AND f.first_invoice_date < %(today)s::date
                         THEN f.receivable / f.invoiced_total * (%(today)s::date - f.first_invoice_date)
-                        ELSE 0 END AS dso
+                        ELSE 0 END AS dso,
+                   COALESCE((partner.credit_hold ->> f.company_id::text)::boolean, FALSE) AS credit_hold,
+                   %(buckets)s
               FROM (%(figures)s) f
               JOIN res_company company ON company.id = f.company_id
               JOIN res_partner partner ON partner.id = f.partner_id
@@ -73,15 +83,16 @@ class CreditExposureReport(models.Model):
                           ORDER BY d.company_id NULLS LAST LIMIT 1),
                            0) AS credit_limit
               ) lim ON TRUE
+         -- Same policy as rules.exposure.draft_part / orders_part (a test
+         -- checks both agree): the parts a company does not count are 0.
          LEFT JOIN LATERAL (
-                SELECT f.receivable
-                       + CASE WHEN company.credit_include_draft_invoices
-                              THEN f.draft_invoices
-                                   + CASE WHEN company.credit_include_orders THEN 0 ELSE f.draft_from_orders END
-                              ELSE 0 END
-                       + CASE WHEN company.credit_include_orders THEN f.orders ELSE 0 END AS exposure
-              ) exp ON TRUE
+                SELECT CASE WHEN NOT company.credit_include_draft_invoices THEN 0
+                            WHEN company.credit_include_orders THEN f.draft_invoices
+                            ELSE f.draft_invoices + f.draft_from_orders END AS draft_invoices,
+                       CASE WHEN company.credit_include_orders THEN f.orders ELSE 0 END AS orders
+              ) parts ON TRUE
             """,
             today=today,
             figures=figures,
+            buckets=SQL(", ").join(SQL("f.%s", SQL.identifier(f"aging_{key}")) for key in BUCKET_KEYS),
         )

@@ -28,14 +28,41 @@ class TestExposure(CreditRiskCommon):
         # The contact shows its commercial entity's figures.
         self.assertAlmostEqual(self.figures(self.contact).credit_exposure, 2100.0)
 
+    def assertReportMatches(self, partner):
+        self.env["credit.exposure.report"].invalidate_model()  # a SQL view: nothing tells the cache
+        row = self.env["credit.exposure.report"].search([("partner_id", "=", partner.id)])
+        partner = self.figures(partner)
+        self.assertEqual(len(row), 1)
+        for report_field, partner_field in [
+            ("exposure", "credit_exposure"),
+            ("receivable", "credit_receivable"),
+            ("draft_invoices", "credit_draft_invoices"),
+            ("orders", "credit_orders_to_invoice"),
+            ("overdue", "credit_overdue_amount"),
+        ]:
+            self.assertAlmostEqual(row[report_field], partner[partner_field], msg=report_field)
+        self.assertAlmostEqual(
+            partner.credit_receivable + partner.credit_draft_invoices + partner.credit_orders_to_invoice,
+            partner.credit_exposure,
+        )
+
     def test_company_options_change_exposure(self):
         self.make_invoice(self.customer, 1000.0)
         self.make_invoice(self.customer, 200.0, post=False)
-        self.make_order(self.customer, 700.0, confirm=True)
-        self.company.credit_include_draft_invoices = False
-        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 1700.0)
-        self.company.credit_include_orders = False
-        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 1000.0)
+        order = self.make_order(self.customer, 700.0, confirm=True)
+        order._create_invoices()  # a draft invoice from an order as well
+        self.make_order(self.customer, 50.0, confirm=True)
+        expected = {
+            (True, True): 1950.0,  # 1,000 + 200 draft + 750 from orders (drafted or not)
+            (False, True): 1750.0,
+            (True, False): 1900.0,  # the order's draft invoice counts as a draft
+            (False, False): 1000.0,
+        }
+        for (drafts, orders), exposure in expected.items():
+            with self.subTest(drafts=drafts, orders=orders):
+                self.company.write({"credit_include_draft_invoices": drafts, "credit_include_orders": orders})
+                self.assertAlmostEqual(self.figures(self.customer).credit_exposure, exposure)
+                self.assertReportMatches(self.customer)
 
     def test_draft_invoice_from_order_counted_once(self):
         order = self.make_order(self.customer, 800.0, confirm=True)
