@@ -2,8 +2,7 @@
     "name": "Credit Risk Management",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
-    "summary": "Credit limits, exposure, aging and a sale-order credit gate "
-    "with manager approvals",
+    "summary": "Credit limits, exposure, aging and a sale-order credit gate with manager approvals",
     "website": "https://github.com/credit-risk-addon/credit_risk_addon",
     "author": "credit_risk_addon developers",
     "license": "LGPL-3",
@@ -27,6 +26,4 @@
     ],
     "demo": ["demo/credit_risk_demo.xml"],
     "pre_init_hook": "pre_init_hook",
-    "installable": True,
-    "application": False,
 }

@@ -1,4 +1,5 @@
 from . import (
+    aging_sql,
     credit_figures,
     res_company,
     res_config_settings,

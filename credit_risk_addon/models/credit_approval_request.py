@@ -47,13 +47,11 @@ class CreditApprovalRequest(models.Model):
         index=True,
     )
     salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
-    requested_by_id = fields.Many2one(
-        "res.users", string="Requested By", default=lambda self: self.env.user, readonly=True
-    )
+    requested_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_note = fields.Text(string="Why", required=True)
     blocking_reasons = fields.Text(readonly=True, help="What stopped the order when approval was asked.")
     order_amount = fields.Monetary(
-        string="Order Amount", readonly=True, help="Order total in company currency when approval was asked."
+        readonly=True, help="Order total in company currency when approval was asked."
     )
     exposure = fields.Monetary(string="Exposure at Request", readonly=True)
     credit_limit = fields.Monetary(string="Credit Limit at Request", readonly=True)
@@ -74,12 +72,10 @@ class CreditApprovalRequest(models.Model):
     approved_amount = fields.Monetary(readonly=True, tracking=True)
     expiry_date = fields.Date(readonly=True, tracking=True)
     decision_note = fields.Text(string="Decision Reason", readonly=True)
-    decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    decided_by_id = fields.Many2one("res.users", readonly=True)
     decided_on = fields.Datetime(readonly=True)
     used_on = fields.Datetime(readonly=True)
-    is_valid = fields.Boolean(
-        compute="_compute_is_valid", help="Approved, not expired and not yet used."
-    )
+    is_valid = fields.Boolean(compute="_compute_is_valid", help="Approved, not expired and not yet used.")
 
     @api.depends("order_id.name")
     def _compute_name(self):
@@ -94,7 +90,9 @@ class CreditApprovalRequest(models.Model):
     def _compute_is_valid(self):
         today = fields.Date.context_today(self)
         for request in self:
-            request.is_valid = request.state == "approved" and request.expiry_date and request.expiry_date >= today
+            request.is_valid = (
+                request.state == "approved" and request.expiry_date and request.expiry_date >= today
+            )
 
     # ------------------------------------------------------------------
     # CRUD

@@ -34,7 +34,14 @@ FIGURE_SOURCES = {
         "reconciled",
         "sale_line_ids",
     ],
-    "account.move": ["amount_total_signed", "commercial_partner_id", "company_id", "invoice_date", "move_type", "state"],
+    "account.move": [
+        "amount_total_signed",
+        "commercial_partner_id",
+        "company_id",
+        "invoice_date",
+        "move_type",
+        "state",
+    ],
     "account.account": ["account_type"],
     "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
     "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
@@ -129,7 +136,8 @@ class CreditFigures(models.AbstractModel):
                 SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
                        SUM(
                            sol.untaxed_amount_to_invoice
-                           * CASE WHEN sol.price_subtotal <> 0 THEN sol.price_total / sol.price_subtotal ELSE 1 END
+                           * CASE WHEN sol.price_subtotal <> 0
+                                  THEN sol.price_total / sol.price_subtotal ELSE 1 END
                            / COALESCE(NULLIF(sale.currency_rate, 0), 1)
                        ) AS orders
                   FROM sale_order_line sol

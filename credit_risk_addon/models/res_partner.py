@@ -53,19 +53,14 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     credit_hold = fields.Boolean(
-        string="Credit Hold",
         company_dependent=True,
         copy=False,
         groups=CREDIT_READ_GROUPS,
         help="No new sale order of this customer can be confirmed in this company without a "
         "credit manager's approval.",
     )
-    credit_hold_reason = fields.Char(
-        string="Credit Hold Reason", company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS
-    )
-    credit_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_credit_currency_id", string="Credit Currency"
-    )
+    credit_hold_reason = fields.Char(company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS)
+    credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_currency_id")
     credit_receivable = _figure_field("Open Receivable", search="_search_credit_receivable")
     credit_draft_invoices = _figure_field("Draft Invoices")
     credit_orders_to_invoice = _figure_field("Orders to Invoice")
@@ -82,7 +77,9 @@ class ResPartner(models.Model):
     credit_aging_61_90 = _figure_field("61-90 Days", search="_search_credit_aging_61_90")
     credit_aging_91_120 = _figure_field("91-120 Days", search="_search_credit_aging_91_120")
     credit_aging_over_120 = _figure_field("Over 120 Days", search="_search_credit_aging_over_120")
-    credit_approval_count = fields.Integer(compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS)
+    credit_approval_count = fields.Integer(
+        compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS
+    )
 
     _search_credit_receivable = _figure_search("receivable")
     _search_credit_exposure = _figure_search("exposure")

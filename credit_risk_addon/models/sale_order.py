@@ -26,7 +26,9 @@ class SaleOrder(models.Model):
         string="Credit Limit", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
     )
     credit_gate_exposure = fields.Monetary(
-        string="Current Exposure", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
+        string="Current Exposure",
+        currency_field="credit_currency_id",
+        compute="_compute_partner_credit_warning",
     )
     credit_gate_order_amount = fields.Monetary(
         string="This Order", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
@@ -37,7 +39,9 @@ class SaleOrder(models.Model):
         compute="_compute_partner_credit_warning",
     )
     credit_gate_overdue = fields.Monetary(
-        string="Overdue Amount", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
+        string="Overdue Amount",
+        currency_field="credit_currency_id",
+        compute="_compute_partner_credit_warning",
     )
     credit_approval_ids = fields.One2many("credit.approval.request", "order_id", string="Credit Approvals")
     credit_approval_count = fields.Integer(compute="_compute_credit_approval_count")
@@ -49,7 +53,7 @@ class SaleOrder(models.Model):
     def _compute_partner_credit_warning(self):
         # Replaces the core banner text with one built from this module's
         # figures (right company, full exposure, hold and overdue rules).
-        super()._compute_partner_credit_warning()
+        result = super()._compute_partner_credit_warning()
         empty = {
             "credit_gate_status": "none",
             "credit_gate_limit": 0.0,
@@ -78,6 +82,7 @@ class SaleOrder(models.Model):
                     "partner_credit_warning": order._credit_banner(data, decision),
                 }
             )
+        return result
 
     def _compute_credit_approval_count(self):
         groups = self.env["credit.approval.request"]._read_group(
@@ -133,7 +138,9 @@ class SaleOrder(models.Model):
 
     def action_view_credit_approvals(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("credit_risk_addon.credit_approval_request_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_risk_addon.credit_approval_request_action"
+        )
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -325,8 +332,10 @@ class SaleOrder(models.Model):
             reference=transaction.reference,
         )
         order._credit_log(body)
-        managers = self.env.ref("credit_risk_addon.group_credit_manager").sudo().users.filtered(
-            lambda user: order.company_id in user.company_ids
+        managers = (
+            self.env.ref("credit_risk_addon.group_credit_manager")
+            .sudo()
+            .users.filtered(lambda user: order.company_id in user.company_ids)
         )
         for manager in managers:
             order.activity_schedule(

@@ -56,11 +56,9 @@ class CreditExposureReport(models.Model):
                    f.receivable,
                    parts.draft_invoices,
                    parts.orders,
-                   f.receivable + parts.draft_invoices + parts.orders AS exposure,
-                   CASE WHEN lim.credit_limit > 0
-                        THEN lim.credit_limit - (f.receivable + parts.draft_invoices + parts.orders) END AS available,
-                   lim.credit_limit > 0
-                       AND f.receivable + parts.draft_invoices + parts.orders > lim.credit_limit AS over_limit,
+                   total.exposure,
+                   CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - total.exposure END AS available,
+                   lim.credit_limit > 0 AND total.exposure > lim.credit_limit AS over_limit,
                    f.overdue,
                    f.oldest_overdue_days,
                    CASE WHEN f.invoiced_total > 0 AND f.first_invoice_date < %(today)s::date
@@ -91,6 +89,9 @@ class CreditExposureReport(models.Model):
                             ELSE f.draft_invoices + f.draft_from_orders END AS draft_invoices,
                        CASE WHEN company.credit_include_orders THEN f.orders ELSE 0 END AS orders
               ) parts ON TRUE
+         LEFT JOIN LATERAL (
+                SELECT f.receivable + parts.draft_invoices + parts.orders AS exposure
+              ) total ON TRUE
             """,
             today=today,
             figures=figures,

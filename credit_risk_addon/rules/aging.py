@@ -30,12 +30,12 @@ def days_overdue(due_date, today):
 
 def bucket_for(days):
     """Return the bucket key for a number of days past due (int >= 0)."""
-    if days is None or days < 0:
-        days = 0
-    for key, low, high in BUCKETS:
-        if (low is None or days >= low) and (high is None or days <= high):
+    days = max(days or 0, 0)
+    # Buckets are ordered: the first whose upper bound is not passed.
+    for key, _low, high in BUCKETS:
+        if high is None or days <= high:
             return key
-    raise AssertionError("BUCKETS must cover every day count")  # pragma: no cover
+    raise AssertionError("the last bucket must be open-ended")  # pragma: no cover
 
 
 def split_by_bucket(items, today):

@@ -42,7 +42,10 @@ class CreditRiskCommon(TestSaleCommon):
             cls.env, login="credit_salesman", groups="sales_team.group_sale_salesman", email="s@example.com"
         )
         cls.other_salesman = new_test_user(
-            cls.env, login="credit_salesman_2", groups="sales_team.group_sale_salesman", email="s2@example.com"
+            cls.env,
+            login="credit_salesman_2",
+            groups="sales_team.group_sale_salesman",
+            email="s2@example.com",
         )
         cls.credit_manager = new_test_user(
             cls.env,
@@ -51,14 +54,19 @@ class CreditRiskCommon(TestSaleCommon):
             email="m@example.com",
         )
         cls.credit_user = new_test_user(
-            cls.env, login="credit_reader", groups="credit_risk_addon.group_credit_user", email="r@example.com"
+            cls.env,
+            login="credit_reader",
+            groups="credit_risk_addon.group_credit_user",
+            email="r@example.com",
         )
 
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
     @classmethod
-    def make_invoice(cls, partner, amount, due=None, invoice_date=None, post=True, move_type="out_invoice", **kw):
+    def make_invoice(
+        cls, partner, amount, due=None, invoice_date=None, post=True, move_type="out_invoice", **kw
+    ):
         invoice_date = invoice_date or due or TODAY
         move = (
             cls.env["account.move"]

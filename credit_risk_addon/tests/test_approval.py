@@ -21,17 +21,23 @@ class TestApproval(CreditRiskCommon):
         user = user or self.salesman
         order = (order or self.order).with_user(user)
         wizard = Form(
-            self.env["credit.approval.request.wizard"].with_user(user).with_context(default_order_ids=order.ids)
+            self.env["credit.approval.request.wizard"]
+            .with_user(user)
+            .with_context(default_order_ids=order.ids)
         )
         wizard.note = note
         action = wizard.save().action_request()
         return self.env["credit.approval.request"].browse(action.get("res_id")) or order.credit_approval_ids
 
-    def approve(self, request, amount=2000.0, expiry=TODAY + timedelta(days=3), note="Known customer", user=None):
+    def approve(
+        self, request, amount=2000.0, expiry=TODAY + timedelta(days=3), note="Known customer", user=None
+    ):
         request = request.with_user(user or self.credit_manager)
-        wizard = Form(self.env["credit.approval.decide.wizard"].with_user(user or self.credit_manager).with_context(
-            default_request_id=request.id
-        ))
+        wizard = Form(
+            self.env["credit.approval.decide.wizard"]
+            .with_user(user or self.credit_manager)
+            .with_context(default_request_id=request.id)
+        )
         wizard.approved_amount = amount
         wizard.expiry_date = expiry
         wizard.note = note
@@ -50,7 +56,11 @@ class TestApproval(CreditRiskCommon):
         self.assertIn("Credit approval requested", self.order.message_ids[0].body)
         self.assertIn("Credit approval requested", self.customer.message_ids[0].body)
         # The queue shows it to the credit manager.
-        queue = self.env["credit.approval.request"].with_user(self.credit_manager).search([("state", "=", "pending")])
+        queue = (
+            self.env["credit.approval.request"]
+            .with_user(self.credit_manager)
+            .search([("state", "=", "pending")])
+        )
         self.assertIn(request, queue)
 
         self.approve(request)

@@ -27,7 +27,9 @@ class TestConcurrentConfirmation(BaseCase):
                 "credit_gate_mode": company.credit_gate_mode,
             }
             company.write({"account_use_credit_limit": True, "credit_gate_mode": "block"})
-            product = env["product.product"].create({"name": "Concurrency Pallet", "taxes_id": [Command.clear()]})
+            product = env["product.product"].create(
+                {"name": "Concurrency Pallet", "taxes_id": [Command.clear()]}
+            )
             partner = env["res.partner"].create({"name": "Concurrent Customer", "is_company": True})
             partner.credit_limit = 1000.0
             orders = env["sale.order"].create(

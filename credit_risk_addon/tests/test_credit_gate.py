@@ -17,7 +17,9 @@ class TestCreditGate(CreditRiskCommon):
         message, action_id, button, context = caught.exception.args
         for fragment in fragments:
             self.assertIn(fragment, message)
-        self.assertEqual(action_id, self.env.ref("credit_risk_addon.credit_approval_request_wizard_action").id)
+        self.assertEqual(
+            action_id, self.env.ref("credit_risk_addon.credit_approval_request_wizard_action").id
+        )
         self.assertEqual(button, "Request Credit Approval")
         return message, context
 
@@ -33,7 +35,7 @@ class TestCreditGate(CreditRiskCommon):
         order = self.make_order(self.customer, 4500.0, user=self.salesman)
         self.assertEqual(order.credit_gate_status, "block")
         self.assertAlmostEqual(order.credit_gate_remaining, -500.0)
-        message, context = self.assertRefused(
+        _message, context = self.assertRefused(
             order.with_user(self.salesman),
             order.name,
             "exceeds the credit limit",

@@ -9,13 +9,17 @@ from .common import CreditRiskCommon
 class TestCreditHold(CreditRiskCommon):
     def test_manager_holds_and_releases_with_reason(self):
         action = self.customer.with_user(self.credit_manager).action_credit_hold()
-        wizard = Form(self.env[action["res_model"]].with_user(self.credit_manager).with_context(action["context"]))
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.credit_manager).with_context(**action["context"])
+        )
         wizard.reason = "Bank guarantee expired"
         wizard.save().action_apply()
         self.assertTrue(self.customer.credit_hold)
         self.assertEqual(self.customer.credit_hold_reason, "Bank guarantee expired")
         self.assertIn("Put on credit hold", self.customer.message_ids[0].body)
-        self.assertTrue(self.env["res.partner"].search([("credit_hold", "=", True), ("id", "=", self.customer.id)]))
+        self.assertTrue(
+            self.env["res.partner"].search([("credit_hold", "=", True), ("id", "=", self.customer.id)])
+        )
 
         self.customer.with_user(self.credit_manager)._credit_set_hold(False, "Guarantee renewed")
         self.assertFalse(self.customer.credit_hold)
@@ -40,7 +44,10 @@ class TestCreditHold(CreditRiskCommon):
                 "login": "billing_clerk",
                 "groups_id": [
                     Command.set(
-                        [self.env.ref("account.group_account_invoice").id, self.env.ref("base.group_partner_manager").id]
+                        [
+                            self.env.ref("account.group_account_invoice").id,
+                            self.env.ref("base.group_partner_manager").id,
+                        ]
                     )
                 ],
             }

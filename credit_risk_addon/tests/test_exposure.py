@@ -75,9 +75,12 @@ class TestExposure(CreditRiskCommon):
     def test_payment_nets_and_paid_invoice_leaves(self):
         invoice = self.make_invoice(self.customer, 1000.0)
         self.make_invoice(self.customer, 400.0)
-        payment = self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"payment_date": TODAY})._create_payments()
+        payment = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"payment_date": TODAY})
+            ._create_payments()
+        )
         self.assertTrue(payment)
         self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 400.0)
         # An unreconciled customer payment lowers the exposure too.
@@ -165,9 +168,11 @@ class TestExposure(CreditRiskCommon):
     def test_figures_hidden_from_plain_salesman(self):
         partner = self.customer.with_user(self.salesman)
         self.assertFalse(partner._fields["credit_exposure"].is_accessible(partner.env))
-        self.assertTrue(partner.with_user(self.credit_user)._fields["credit_exposure"].is_accessible(
-            partner.with_user(self.credit_user).env
-        ))
+        self.assertTrue(
+            partner.with_user(self.credit_user)
+            ._fields["credit_exposure"]
+            .is_accessible(partner.with_user(self.credit_user).env)
+        )
         self.make_invoice(self.customer, 100.0)
         self.assertAlmostEqual(self.customer.with_user(self.credit_user).credit_exposure, 100.0)
 

@@ -32,7 +32,9 @@ class TestInvoiceAging(CreditRiskCommon):
             self.assertIn(invoice, Move.search([("credit_aging_bucket", "=", "31_60")]))
             groups = dict(
                 Move._read_group(
-                    [("id", "in", (invoice | future).ids)], ["credit_aging_bucket"], ["credit_days_overdue:max"]
+                    [("id", "in", (invoice | future).ids)],
+                    ["credit_aging_bucket"],
+                    ["credit_days_overdue:max"],
                 )
             )
             self.assertEqual(groups, {"31_60": 39, "1_30": 5})

@@ -1,0 +1,243 @@
+"""rules.aging: days past due, bucket boundaries, per-bucket sums."""
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from rules import aging
+from rules.aging import BUCKET_KEYS, BUCKETS, bucket_for, days_overdue, split_by_bucket
+
+TODAY = date(2024, 6, 15)
+
+
+# ---------------------------------------------------------------------------
+# The bucket table
+# ---------------------------------------------------------------------------
+
+
+def test_bucket_keys_follow_the_table_order():
+    assert BUCKET_KEYS == ("not_due", "1_30", "31_60", "61_90", "91_120", "over_120")
+    assert tuple(key for key, _low, _high in BUCKETS) == BUCKET_KEYS
+    assert len(set(BUCKET_KEYS)) == len(BUCKET_KEYS)
+
+
+def test_bucket_table_is_contiguous_and_open_ended():
+    """No gap, no overlap: each bucket starts the day after the previous one ends."""
+    assert BUCKETS[0][1] is None, "the first bucket has no lower bound"
+    assert BUCKETS[-1][2] is None, "the last bucket has no upper bound"
+    for (_key, _low, high), (next_key, next_low, _next_high) in zip(BUCKETS, BUCKETS[1:], strict=False):
+        assert high is not None and next_low is not None
+        assert next_low == high + 1, f"gap or overlap before bucket {next_key}"
+
+
+def test_bucket_table_bounds_are_ordered():
+    for key, low, high in BUCKETS:
+        if low is not None and high is not None:
+            assert low <= high, key
+
+
+# ---------------------------------------------------------------------------
+# bucket_for
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (None, "not_due"),
+        (-1, "not_due"),
+        (-365, "not_due"),
+        (0, "not_due"),
+        (1, "1_30"),
+        (15, "1_30"),
+        (30, "1_30"),
+        (31, "31_60"),
+        (45, "31_60"),
+        (60, "31_60"),
+        (61, "61_90"),
+        (75, "61_90"),
+        (90, "61_90"),
+        (91, "91_120"),
+        (105, "91_120"),
+        (120, "91_120"),
+        (121, "over_120"),
+        (365, "over_120"),
+        (10_000, "over_120"),
+    ],
+)
+def test_bucket_for_boundaries(days, expected):
+    assert bucket_for(days) == expected
+
+
+def test_bucket_for_every_day_matches_exactly_one_table_row():
+    """Property: for every whole day count, exactly one row of BUCKETS contains it,
+    and bucket_for returns that row."""
+    for days in range(-30, 1000):
+        clamped = max(days, 0)
+        rows = [
+            key
+            for key, low, high in BUCKETS
+            if (low is None or clamped >= low) and (high is None or clamped <= high)
+        ]
+        assert len(rows) == 1, (days, rows)
+        assert bucket_for(days) == rows[0], days
+
+
+def test_bucket_for_is_monotonic():
+    """A later day never falls in an earlier bucket."""
+    previous = 0
+    for days in range(0, 500):
+        index = BUCKET_KEYS.index(bucket_for(days))
+        assert index >= previous, days
+        previous = index
+
+
+# ---------------------------------------------------------------------------
+# days_overdue
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("due", "today", "expected"),
+    [
+        (None, TODAY, 0),  # no due date: due at once, 0 days late today
+        (False, TODAY, 0),  # Odoo gives False for an empty Date field
+        (TODAY, TODAY, 0),  # due today is not overdue
+        (TODAY + timedelta(days=1), TODAY, 0),  # due tomorrow
+        (TODAY + timedelta(days=400), TODAY, 0),  # far future: clamped to 0
+        (TODAY - timedelta(days=1), TODAY, 1),
+        (TODAY - timedelta(days=30), TODAY, 30),
+        (TODAY - timedelta(days=31), TODAY, 31),
+        (TODAY - timedelta(days=121), TODAY, 121),
+        (date(2024, 2, 28), date(2024, 3, 1), 2),  # leap year
+        (date(2023, 2, 28), date(2023, 3, 1), 1),  # not a leap year
+        (date(2023, 12, 31), date(2024, 1, 1), 1),  # across a year end
+    ],
+)
+def test_days_overdue(due, today, expected):
+    result = days_overdue(due, today)
+    assert result == expected
+    assert isinstance(result, int)
+
+
+@pytest.mark.parametrize(
+    ("due", "today"),
+    [
+        ("2024-06-01", TODAY),  # a string is not a date
+        (20240601, TODAY),
+        (1.5, TODAY),
+        (date(2024, 6, 1), "2024-06-15"),
+        (date(2024, 6, 1), None),
+        (date(2024, 6, 1), 20240615),
+    ],
+)
+def test_days_overdue_rejects_non_dates(due, today):
+    with pytest.raises(TypeError):
+        days_overdue(due, today)
+
+
+def test_days_overdue_accepts_datetimes_on_both_sides():
+    """datetime is a date subclass; two datetimes give whole days."""
+    assert days_overdue(datetime(2024, 6, 1, 23, 0), datetime(2024, 6, 15, 1, 0)) == 13
+
+
+def test_days_overdue_is_never_negative_property():
+    rng = random.Random(20240615)
+    for _ in range(500):
+        due = TODAY + timedelta(days=rng.randint(-2000, 2000))
+        result = days_overdue(due, TODAY)
+        assert result >= 0
+        assert result == max((TODAY - due).days, 0)
+
+
+# ---------------------------------------------------------------------------
+# split_by_bucket
+# ---------------------------------------------------------------------------
+
+
+def test_split_by_bucket_empty_has_every_key():
+    totals = split_by_bucket([], TODAY)
+    assert list(totals) == list(BUCKET_KEYS)
+    assert all(value == 0.0 for value in totals.values())
+    assert all(isinstance(value, float) for value in totals.values())
+
+
+def test_split_by_bucket_sums_per_bucket():
+    items = [
+        (None, 10.0),  # no due date: not due
+        (TODAY + timedelta(days=5), 20.0),  # future: not due
+        (TODAY, 1.0),  # due today: not due
+        (TODAY - timedelta(days=1), 100.0),  # 1_30
+        (TODAY - timedelta(days=30), 200.0),  # 1_30
+        (TODAY - timedelta(days=31), 300.0),  # 31_60
+        (TODAY - timedelta(days=60), 400.0),  # 31_60
+        (TODAY - timedelta(days=61), 500.0),  # 61_90
+        (TODAY - timedelta(days=90), 600.0),  # 61_90
+        (TODAY - timedelta(days=91), 700.0),  # 91_120
+        (TODAY - timedelta(days=120), 800.0),  # 91_120
+        (TODAY - timedelta(days=121), 900.0),  # over_120
+        (TODAY - timedelta(days=999), 1000.0),  # over_120
+    ]
+    assert split_by_bucket(items, TODAY) == {
+        "not_due": 31.0,
+        "1_30": 300.0,
+        "31_60": 700.0,
+        "61_90": 1100.0,
+        "91_120": 1500.0,
+        "over_120": 1900.0,
+    }
+
+
+def test_split_by_bucket_missing_amount_counts_as_zero():
+    items = [(TODAY - timedelta(days=10), None), (TODAY - timedelta(days=10), 0), (None, None)]
+    totals = split_by_bucket(items, TODAY)
+    assert totals == dict.fromkeys(BUCKET_KEYS, 0.0)
+
+
+def test_split_by_bucket_credit_notes_net_within_a_bucket():
+    overdue = TODAY - timedelta(days=45)
+    totals = split_by_bucket([(overdue, 500.0), (overdue, -120.0)], TODAY)
+    assert totals["31_60"] == pytest.approx(380.0)
+    assert sum(totals.values()) == pytest.approx(380.0)
+
+
+def test_split_by_bucket_accepts_any_iterable():
+    generator = ((TODAY - timedelta(days=d), 1.0) for d in (0, 10, 40, 70, 100, 130))
+    totals = split_by_bucket(generator, TODAY)
+    assert totals == dict.fromkeys(BUCKET_KEYS, 1.0)
+
+
+def test_split_by_bucket_returns_a_fresh_dict():
+    first = split_by_bucket([], TODAY)
+    first["not_due"] = 99.0
+    assert split_by_bucket([], TODAY)["not_due"] == 0.0
+
+
+def test_split_by_bucket_propagates_bad_dates():
+    with pytest.raises(TypeError):
+        split_by_bucket([("2024-01-01", 10.0)], TODAY)
+
+
+def test_split_by_bucket_property_total_is_preserved():
+    """Property: whatever the due dates, the buckets add up to the total, and each
+    amount lands in the bucket its own days_overdue says."""
+    rng = random.Random(42)
+    for _ in range(200):
+        items = []
+        for _ in range(rng.randint(0, 25)):
+            due = None if rng.random() < 0.1 else TODAY + timedelta(days=rng.randint(-400, 60))
+            amount = round(rng.uniform(-1000, 5000), 2)
+            items.append((due, amount))
+        totals = split_by_bucket(items, TODAY)
+        assert set(totals) == set(BUCKET_KEYS)
+        assert sum(totals.values()) == pytest.approx(sum(amount for _due, amount in items))
+        expected = dict.fromkeys(BUCKET_KEYS, 0.0)
+        for due, amount in items:
+            expected[bucket_for(days_overdue(due, TODAY))] += amount
+        assert totals == pytest.approx(expected)
+
+
+def test_module_exports():
+    for name in ("BUCKETS", "BUCKET_KEYS", "days_overdue", "bucket_for", "split_by_bucket"):
+        assert hasattr(aging, name), name
