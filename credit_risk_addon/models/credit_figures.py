@@ -194,14 +194,15 @@ class CreditFigures(models.AbstractModel):
         """Figures of ``partner_ids`` (commercial partners) in ``company``.
 
         Returns ``{partner_id: dict}``; a dict holds every raw column plus
-        ``exposure``, ``available`` and ``dso`` worked out by the rules.
-        Partners with no activity get zeros. One query whatever the number
-        of partners, invoices or orders.
+        ``parts``, ``exposure`` and ``dso`` worked out by the rules.
+        Partners with no activity (or not saved yet: id False) get zeros.
+        One query whatever the number of partners, invoices or orders.
         """
         partner_ids = list(partner_ids)
         self._flush_sources()
         today = fields.Date.context_today(self)
-        rows = self.env.execute_query_dict(self._figures_query(today, [company.id], partner_ids))
+        saved_ids = [partner_id for partner_id in partner_ids if partner_id]
+        rows = self.env.execute_query_dict(self._figures_query(today, [company.id], saved_ids))
         by_partner = {row["partner_id"]: row for row in rows}
         policy = company._credit_exposure_policy()
         result = {}

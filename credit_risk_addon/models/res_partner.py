@@ -10,16 +10,6 @@ CREDIT_READ_GROUPS = (
 )
 # Fields only a credit manager may change (the server refuses anyone else).
 MANAGER_FIELDS = ("credit_limit", "use_partner_credit_limit", "credit_hold", "credit_hold_reason")
-# partner field -> column of credit.exposure.report, for searching.
-FIGURE_FIELDS = {
-    "credit_receivable": "receivable",
-    "credit_exposure": "exposure",
-    "credit_available": "available",
-    "credit_overdue_amount": "overdue",
-    "credit_oldest_overdue_days": "oldest_overdue_days",
-    "credit_dso": "dso",
-    **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
-}
 _OPERATORS = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -30,17 +20,16 @@ _OPERATORS = {
 }
 
 
-def _figure_search(column):
-    def search(self, operator, value):
-        return self._credit_figure_domain(column, operator, value)
-
-    search.__name__ = f"_search_credit_{column}"
-    return search
-
-
-def _figure_field(string, field_type=fields.Monetary, **kwargs):
+def _figure_field(string, column=None, field_type=fields.Monetary, **kwargs):
+    """A credit figure of the current company; ``column`` of credit.exposure.report makes it searchable."""
     if field_type is fields.Monetary:
         kwargs.setdefault("currency_field", "credit_currency_id")
+    if column:
+
+        def search(records, operator, value):
+            return records._credit_figure_domain(column, operator, value)
+
+        kwargs["search"] = search
     return field_type(
         string=string,
         compute="_compute_credit_figures",
@@ -61,38 +50,23 @@ class ResPartner(models.Model):
     )
     credit_hold_reason = fields.Char(company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS)
     credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_currency_id")
-    credit_receivable = _figure_field("Open Receivable", search="_search_credit_receivable")
+    credit_receivable = _figure_field("Open Receivable", "receivable")
     credit_draft_invoices = _figure_field("Draft Invoices")
     credit_orders_to_invoice = _figure_field("Orders to Invoice")
-    credit_exposure = _figure_field("Credit Exposure", search="_search_credit_exposure")
-    credit_available = _figure_field("Available Credit", search="_search_credit_available")
-    credit_overdue_amount = _figure_field("Overdue Amount", search="_search_credit_overdue")
-    credit_oldest_overdue_days = _figure_field(
-        "Oldest Overdue (days)", fields.Integer, search="_search_credit_oldest_overdue_days"
-    )
-    credit_dso = _figure_field("DSO (days)", fields.Float, digits=(16, 1), search="_search_credit_dso")
-    credit_aging_not_due = _figure_field("Not Due", search="_search_credit_aging_not_due")
-    credit_aging_1_30 = _figure_field("1-30 Days", search="_search_credit_aging_1_30")
-    credit_aging_31_60 = _figure_field("31-60 Days", search="_search_credit_aging_31_60")
-    credit_aging_61_90 = _figure_field("61-90 Days", search="_search_credit_aging_61_90")
-    credit_aging_91_120 = _figure_field("91-120 Days", search="_search_credit_aging_91_120")
-    credit_aging_over_120 = _figure_field("Over 120 Days", search="_search_credit_aging_over_120")
+    credit_exposure = _figure_field("Credit Exposure", "exposure")
+    credit_available = _figure_field("Available Credit", "available")
+    credit_overdue_amount = _figure_field("Overdue Amount", "overdue")
+    credit_oldest_overdue_days = _figure_field("Oldest Overdue (days)", "oldest_overdue_days", fields.Integer)
+    credit_dso = _figure_field("DSO (days)", "dso", fields.Float, digits=(16, 1))
+    credit_aging_not_due = _figure_field("Not Due", "aging_not_due")
+    credit_aging_1_30 = _figure_field("1-30 Days", "aging_1_30")
+    credit_aging_31_60 = _figure_field("31-60 Days", "aging_31_60")
+    credit_aging_61_90 = _figure_field("61-90 Days", "aging_61_90")
+    credit_aging_91_120 = _figure_field("91-120 Days", "aging_91_120")
+    credit_aging_over_120 = _figure_field("Over 120 Days", "aging_over_120")
     credit_approval_count = fields.Integer(
         compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS
     )
-
-    _search_credit_receivable = _figure_search("receivable")
-    _search_credit_exposure = _figure_search("exposure")
-    _search_credit_available = _figure_search("available")
-    _search_credit_overdue = _figure_search("overdue")
-    _search_credit_oldest_overdue_days = _figure_search("oldest_overdue_days")
-    _search_credit_dso = _figure_search("dso")
-    _search_credit_aging_not_due = _figure_search("aging_not_due")
-    _search_credit_aging_1_30 = _figure_search("aging_1_30")
-    _search_credit_aging_31_60 = _figure_search("aging_31_60")
-    _search_credit_aging_61_90 = _figure_search("aging_61_90")
-    _search_credit_aging_91_120 = _figure_search("aging_91_120")
-    _search_credit_aging_over_120 = _figure_search("aging_over_120")
 
     # ------------------------------------------------------------------
     # Compute
@@ -104,15 +78,13 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_credit_figures(self):
         company = self.env.company
-        commercial_ids = {p.commercial_partner_id._origin.id for p in self} - {False}
+        commercial_ids = {p.commercial_partner_id._origin.id for p in self}
+        # A partner not saved yet (id False) gets the zeros of "no activity".
         figures = self.env["credit.figures"].sudo()._fetch(company, commercial_ids)
         policy = company._credit_exposure_policy()
         for partner in self:
             commercial = partner.commercial_partner_id._origin
-            data = figures.get(commercial.id)
-            if not data:
-                partner.update(dict.fromkeys(self._credit_figure_field_names(), 0))
-                continue
+            data = figures[commercial.id]
             parts = data["parts"]
             limit = commercial.sudo().credit_limit
             available = available_credit(limit, data["exposure"])
@@ -131,10 +103,6 @@ class ResPartner(models.Model):
                     **{f"credit_aging_{key}": data[f"aging_{key}"] for key in aging.BUCKET_KEYS},
                 }
             )
-
-    @api.model
-    def _credit_figure_field_names(self):
-        return ["credit_draft_invoices", "credit_orders_to_invoice", *FIGURE_FIELDS]
 
     def _compute_credit_approval_count(self):
         groups = self.env["credit.approval.request"]._read_group(

@@ -13,6 +13,13 @@ GATE_STATUS = [
 ]
 
 
+def _gate_amount(string):
+    """A figure of the credit panel, in company currency."""
+    return fields.Monetary(
+        string=string, currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
+    )
+
+
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
@@ -22,27 +29,11 @@ class SaleOrder(models.Model):
     credit_gate_status = fields.Selection(
         GATE_STATUS, string="Credit Check", compute="_compute_partner_credit_warning"
     )
-    credit_gate_limit = fields.Monetary(
-        string="Credit Limit", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
-    )
-    credit_gate_exposure = fields.Monetary(
-        string="Current Exposure",
-        currency_field="credit_currency_id",
-        compute="_compute_partner_credit_warning",
-    )
-    credit_gate_order_amount = fields.Monetary(
-        string="This Order", currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
-    )
-    credit_gate_remaining = fields.Monetary(
-        string="Remaining After Order",
-        currency_field="credit_currency_id",
-        compute="_compute_partner_credit_warning",
-    )
-    credit_gate_overdue = fields.Monetary(
-        string="Overdue Amount",
-        currency_field="credit_currency_id",
-        compute="_compute_partner_credit_warning",
-    )
+    credit_gate_limit = _gate_amount("Credit Limit")
+    credit_gate_exposure = _gate_amount("Current Exposure")
+    credit_gate_order_amount = _gate_amount("This Order")
+    credit_gate_remaining = _gate_amount("Remaining After Order")
+    credit_gate_overdue = _gate_amount("Overdue Amount")
     credit_approval_ids = fields.One2many("credit.approval.request", "order_id", string="Credit Approvals")
     credit_approval_count = fields.Integer(compute="_compute_credit_approval_count")
 
