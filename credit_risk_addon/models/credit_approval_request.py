@@ -1,6 +1,10 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_amount, format_date
+
+_logger = logging.getLogger(__name__)
 
 # Fields that only the decision methods (manager) or the confirmation (use) write.
 DECISION_FIELDS = {
@@ -61,6 +65,7 @@ class CreditApprovalRequest(models.Model):
             ("approved", "Approved"),
             ("refused", "Refused"),
             ("used", "Used"),
+            ("expired", "Expired"),
             ("cancelled", "Cancelled"),
         ],
         default="pending",
@@ -245,6 +250,31 @@ class CreditApprovalRequest(models.Model):
             request.message_post(body=body)
             request.order_id._credit_log(body, partner=False)
             request.partner_id.message_post(body=body)
+
+    @api.model
+    def _cron_expire_approvals(self, batch_size=500):
+        """Nightly: approvals past their expiry date become Expired (logged).
+
+        The gate never relies on this (it checks the date itself); it keeps the
+        queue honest. Works in batches; one failing record is logged and skipped.
+        """
+        today = fields.Date.context_today(self)
+        requests = self.sudo().search(
+            [("state", "=", "approved"), ("expiry_date", "<", today)], limit=batch_size
+        )
+        for request in requests:
+            try:
+                with self.env.cr.savepoint():
+                    request.write({"state": "expired"})
+                    request._log_everywhere(
+                        self.env._(
+                            "Credit approval expired unused on %(date)s.", date=format_date(self.env, today)
+                        )
+                    )
+            except Exception:  # noqa: BLE001 - a cron goes on past one bad record
+                _logger.exception("Could not expire credit approval %s", request.id)
+        if len(requests) == batch_size:
+            self.env.ref("credit_risk_addon.ir_cron_expire_credit_approvals")._trigger()
 
     def _notify_credit_managers(self):
         managers = self.env.ref("credit_risk_addon.group_credit_manager").sudo().users

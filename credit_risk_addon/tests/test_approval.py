@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -96,6 +97,39 @@ class TestApproval(CreditRiskCommon):
             self.assertFalse(request.is_valid)
             with self.assertRaises(RedirectWarning):
                 self.order.action_confirm()
+
+    def test_cron_marks_expired_approvals(self):
+        request = self.request()
+        self.approve(request, expiry=TODAY + timedelta(days=1))
+        with freeze_time(TODAY + timedelta(days=1)):
+            self.env["credit.approval.request"]._cron_expire_approvals()
+            self.assertEqual(request.state, "approved", "still valid on its expiry date")
+        with freeze_time(TODAY + timedelta(days=2)):
+            self.env["credit.approval.request"]._cron_expire_approvals()
+            self.assertEqual(request.state, "expired")
+            self.assertIn("expired unused", self.order.message_ids[0].body)
+
+    def test_cron_skips_a_bad_record_and_goes_on(self):
+        other = self.make_order(self.customer, 2000.0, user=self.salesman)
+        first, second = self.request(), self.request(order=other)
+        self.approve(first, expiry=TODAY)
+        self.approve(second, expiry=TODAY)
+        Request = type(self.env["credit.approval.request"])
+        original = Request._log_everywhere
+
+        def broken_for_first(records, body):
+            if records == first:
+                raise ValueError("mail server exploded")
+            return original(records, body)
+
+        with (
+            freeze_time(TODAY + timedelta(days=1)),
+            patch.object(Request, "_log_everywhere", broken_for_first),
+            self.assertLogs("odoo.addons.credit_risk_addon.models.credit_approval_request", "ERROR"),
+        ):
+            self.env["credit.approval.request"]._cron_expire_approvals()
+        self.assertEqual(first.state, "approved", "the bad record was rolled back to its savepoint")
+        self.assertEqual(second.state, "expired")
 
     def test_refusal(self):
         request = self.request()
