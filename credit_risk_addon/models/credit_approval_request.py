@@ -262,6 +262,7 @@ class CreditApprovalRequest(models.Model):
         requests = self.sudo().search(
             [("state", "=", "approved"), ("expiry_date", "<", today)], limit=batch_size
         )
+        expired = 0
         for request in requests:
             try:
                 with self.env.cr.savepoint():
@@ -271,9 +272,12 @@ class CreditApprovalRequest(models.Model):
                             "Credit approval expired unused on %(date)s.", date=format_date(self.env, today)
                         )
                     )
+                expired += 1
             except Exception:  # noqa: BLE001 - a cron goes on past one bad record
                 _logger.exception("Could not expire credit approval %s", request.id)
-        if len(requests) == batch_size:
+        # Re-queue for the rest, unless nothing moved: records that keep failing
+        # must not make the job re-trigger itself forever.
+        if len(requests) == batch_size and expired:
             self.env.ref("credit_risk_addon.ir_cron_expire_credit_approvals")._trigger()
 
     def _notify_credit_managers(self):
