@@ -241,3 +241,60 @@ def test_split_by_bucket_property_total_is_preserved():
 def test_module_exports():
     for name in ("BUCKETS", "BUCKET_KEYS", "days_overdue", "bucket_for", "split_by_bucket"):
         assert hasattr(aging, name), name
+
+
+# ---------------------------------------------------------------------------
+# Overdue after unapplied credits
+# ---------------------------------------------------------------------------
+
+
+def _ago(days):
+    return TODAY - timedelta(days=days)
+
+
+def test_overdue_without_credits_is_the_overdue_items():
+    items = [(_ago(90), 400.0), (_ago(10), 100.0), (TODAY + timedelta(days=5), 50.0)]
+    assert aging.overdue_after_credits(items, TODAY) == (500.0, 90)
+
+
+def test_credits_settle_the_oldest_items_first():
+    # 300 of credits cover the 90-day item (250) and 50 of the 40-day item.
+    items = [(_ago(10), 100.0), (_ago(90), 250.0), (_ago(40), 200.0), (_ago(3), -300.0)]
+    assert aging.overdue_after_credits(items, TODAY) == (250.0, 40)
+
+
+def test_credits_covering_everything_leave_nothing_overdue():
+    # The old invoice is matched in substance by an unmatched credit note.
+    items = [(_ago(200), 500.0), (TODAY, -500.0)]
+    assert aging.overdue_after_credits(items, TODAY) == (0.0, 0)
+
+
+def test_future_credits_count_and_surplus_credit_is_not_negative_overdue():
+    items = [(_ago(61), 100.0), (TODAY + timedelta(days=30), -1000.0)]
+    assert aging.overdue_after_credits(items, TODAY) == (0.0, 0)
+
+
+def test_items_not_yet_due_are_never_overdue_even_without_credits():
+    items = [(TODAY, 100.0), (TODAY + timedelta(days=1), 100.0), (None, 100.0)]
+    assert aging.overdue_after_credits(items, TODAY) == (0.0, 0)
+
+
+def test_overdue_after_credits_matches_brute_force():
+    rng = random.Random(7)
+    for _ in range(300):
+        items = [
+            (_ago(rng.randint(-30, 200)), float(rng.choice([-1, 1, 1, 1]) * rng.randint(1, 500)))
+            for _ in range(rng.randint(0, 8))
+        ]
+        amount, oldest = aging.overdue_after_credits(items, TODAY)
+        # Brute force: spend the credits on overdue items oldest first, one unit at a time.
+        credits = -sum(a for _d, a in items if a < 0)
+        left = []
+        for due, residual in sorted((i for i in items if i[1] > 0 and i[0] < TODAY), key=lambda i: i[0]):
+            used = min(credits, residual)
+            credits -= used
+            if residual - used > 0:
+                left.append((due, residual - used))
+        assert amount == pytest.approx(sum(a for _d, a in left))
+        assert oldest == max((days_overdue(d, TODAY) for d, _a in left), default=0)
+        assert 0 <= amount <= sum(a for d, a in items if a > 0 and d < TODAY)

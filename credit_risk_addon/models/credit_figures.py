@@ -10,6 +10,7 @@ FIGURE_COLUMNS = (
     "draft_invoices",
     "draft_from_orders",
     "orders",
+    "unapplied_credits",
     "overdue",
     "oldest_overdue_days",
     "invoiced_total",
@@ -46,7 +47,12 @@ FIGURE_SOURCES = {
     "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
     "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
     "res.partner": ["commercial_partner_id", "credit_limit", "credit_hold"],
-    "res.company": ["credit_include_draft_invoices", "credit_include_orders", "currency_id"],
+    "res.company": [
+        "credit_include_draft_invoices",
+        "credit_include_orders",
+        "credit_overdue_days",
+        "currency_id",
+    ],
 }
 
 
@@ -84,12 +90,10 @@ class CreditFigures(models.AbstractModel):
             return SQL(" AND ").join(conditions)
 
         due = SQL("COALESCE(line.date_maturity, line.date)")
-        days = days_past_due(due, today)
-        is_overdue = SQL("line.amount_residual > 0 AND %s < %s::date", due, today)
         bucket_sums = SQL(", ").join(
             SQL(
-                "SUM(line.amount_residual) FILTER (WHERE %s) AS %s",
-                bucket_condition(days, key),
+                "SUM(item.residual) FILTER (WHERE %s) AS %s",
+                bucket_condition(SQL("item.days"), key),
                 SQL.identifier(f"aging_{key}"),
             )
             for key in aging.BUCKET_KEYS
@@ -106,12 +110,19 @@ class CreditFigures(models.AbstractModel):
         )
         return SQL(
             """
-            WITH receivable AS (
+            WITH open_item AS (
+                -- Unapplied credits (credit notes, payments not matched yet)
+                -- settle overdue items oldest first: see
+                -- rules.aging.overdue_after_credits, which this mirrors.
                 SELECT line.company_id, partner.commercial_partner_id AS partner_id,
-                       SUM(line.amount_residual) AS receivable,
-                       SUM(line.amount_residual) FILTER (WHERE %(is_overdue)s) AS overdue,
-                       MAX(%(days)s) FILTER (WHERE %(is_overdue)s) AS oldest_overdue_days,
-                       %(bucket_sums)s
+                       line.amount_residual AS residual,
+                       %(days)s AS days,
+                       line.amount_residual > 0 AND %(due)s < %(today)s::date AS is_overdue,
+                       SUM(-line.amount_residual) FILTER (WHERE line.amount_residual < 0)
+                           OVER customer AS credits,
+                       SUM(line.amount_residual) FILTER (
+                           WHERE line.amount_residual > 0 AND %(due)s < %(today)s::date
+                       ) OVER (customer ORDER BY %(due)s, line.id ROWS UNBOUNDED PRECEDING) AS running_overdue
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN res_partner partner ON partner.id = line.partner_id
@@ -119,7 +130,22 @@ class CreditFigures(models.AbstractModel):
                    AND account.account_type = 'asset_receivable'
                    AND line.reconciled IS NOT TRUE
                    AND %(line_scope)s
-              GROUP BY line.company_id, partner.commercial_partner_id
+                WINDOW customer AS (PARTITION BY line.company_id, partner.commercial_partner_id)
+            ), receivable AS (
+                SELECT item.company_id, item.partner_id,
+                       SUM(item.residual) AS receivable,
+                       COALESCE(MAX(item.credits), 0) AS unapplied_credits,
+                       GREATEST(
+                           COALESCE(SUM(item.residual) FILTER (WHERE item.is_overdue), 0)
+                           - COALESCE(MAX(item.credits), 0),
+                           0
+                       ) AS overdue,
+                       MAX(item.days) FILTER (
+                           WHERE item.is_overdue AND item.running_overdue > COALESCE(item.credits, 0)
+                       ) AS oldest_overdue_days,
+                       %(bucket_sums)s
+                  FROM open_item item
+              GROUP BY item.company_id, item.partner_id
             ), drafts AS (
                 SELECT move.company_id, partner.commercial_partner_id AS partner_id,
                        SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE NOT %(from_order)s) AS draft_invoices,
@@ -167,6 +193,7 @@ class CreditFigures(models.AbstractModel):
                    COALESCE(d.draft_invoices, 0) AS draft_invoices,
                    COALESCE(d.draft_from_orders, 0) AS draft_from_orders,
                    COALESCE(o.orders, 0) AS orders,
+                   COALESCE(r.unapplied_credits, 0) AS unapplied_credits,
                    COALESCE(r.overdue, 0) AS overdue,
                    COALESCE(r.oldest_overdue_days, 0) AS oldest_overdue_days,
                    COALESCE(i.invoiced_total, 0) AS invoiced_total,
@@ -178,8 +205,9 @@ class CreditFigures(models.AbstractModel):
          LEFT JOIN orders o ON o.company_id = customers.company_id AND o.partner_id = customers.partner_id
          LEFT JOIN invoiced i ON i.company_id = customers.company_id AND i.partner_id = customers.partner_id
             """,
-            is_overdue=is_overdue,
-            days=days,
+            due=due,
+            today=today,
+            days=days_past_due(due, today),
             bucket_sums=bucket_sums,
             tax_ratio=tax_ratio,
             from_order=from_order,

@@ -55,7 +55,17 @@ class ResPartner(models.Model):
     credit_orders_to_invoice = _figure_field("Orders to Invoice")
     credit_exposure = _figure_field("Credit Exposure", "exposure")
     credit_available = _figure_field("Available Credit", "available")
-    credit_overdue_amount = _figure_field("Overdue Amount", "overdue")
+    credit_unapplied_credits = _figure_field(
+        "Unapplied Credits",
+        "unapplied_credits",
+        help="Credit notes and payments not matched with an invoice yet. They settle the oldest "
+        "overdue invoices first when the overdue amount is worked out.",
+    )
+    credit_overdue_amount = _figure_field(
+        "Overdue Amount",
+        "overdue",
+        help="Invoices past their due date, less the unapplied credits.",
+    )
     credit_oldest_overdue_days = _figure_field("Oldest Overdue (days)", "oldest_overdue_days", fields.Integer)
     credit_dso = _figure_field("DSO (days)", "dso", fields.Float, digits=(16, 1))
     credit_aging_not_due = _figure_field("Not Due", "aging_not_due")
@@ -97,6 +107,7 @@ class ResPartner(models.Model):
                     "credit_orders_to_invoice": orders_part(parts, policy),
                     "credit_exposure": data["exposure"],
                     "credit_available": available or 0.0,
+                    "credit_unapplied_credits": data["unapplied_credits"],
                     "credit_overdue_amount": data["overdue"],
                     "credit_oldest_overdue_days": data["oldest_overdue_days"],
                     "credit_dso": data["dso"],

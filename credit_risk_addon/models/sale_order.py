@@ -4,6 +4,8 @@ from odoo.tools import format_amount
 
 from ..rules import gate
 
+# Cursor-cache key of the orders action_confirm() has just let through.
+GATE_PASSED_KEY = "credit_risk_addon.gate_passed"
 GATE_STATUS = [
     ("none", "No Credit Check"),
     ("pass", "Will Pass"),
@@ -103,11 +105,26 @@ class SaleOrder(models.Model):
                 pending[key] = pending.get(key, 0.0) + order._credit_order_amount()
         if refused:
             raise self._credit_refusal(refused, messages)
-        return super().action_confirm()
+        # Core's loop asks _confirmation_error_message() again for each order:
+        # the orders just checked (same total) are not checked twice. The mark
+        # lives on the cursor, out of any client's reach, for this call only.
+        passed = self.env.cr.cache.setdefault(GATE_PASSED_KEY, {})
+        marked = {order.id: order.amount_total for order in self if order.id not in passed}
+        passed.update(marked)
+        try:
+            return super().action_confirm()
+        finally:
+            for order_id in marked:
+                passed.pop(order_id, None)
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
-        return error or self._credit_gate_error(lock=True)
+        if error:
+            return error
+        passed = self.env.cr.cache.get(GATE_PASSED_KEY, {})
+        if self.id in passed and passed[self.id] == self.amount_total:
+            return False
+        return self._credit_gate_error(lock=True)
 
     def _action_confirm(self):
         result = super()._action_confirm()

@@ -28,11 +28,17 @@ class CreditExposureReport(models.Model):
     orders = fields.Monetary(string="Orders to Invoice", readonly=True)
     exposure = fields.Monetary(readonly=True)
     available = fields.Monetary(string="Available Credit", readonly=True)
+    unapplied_credits = fields.Monetary(readonly=True)
     overdue = fields.Monetary(string="Overdue Amount", readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True, aggregator="max")
     dso = fields.Float(string="DSO (days)", readonly=True, aggregator="avg", digits=(16, 1))
     credit_hold = fields.Boolean(readonly=True)
     over_limit = fields.Boolean(readonly=True)
+    past_overdue_threshold = fields.Boolean(
+        string="Too Far Overdue",
+        readonly=True,
+        help="The oldest overdue invoice is later than the company's overdue-days threshold.",
+    )
     aging_not_due = fields.Monetary(string="Not Due", readonly=True)
     aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
     aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
@@ -59,8 +65,10 @@ class CreditExposureReport(models.Model):
                    total.exposure,
                    CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - total.exposure END AS available,
                    lim.credit_limit > 0 AND total.exposure > lim.credit_limit AS over_limit,
+                   f.unapplied_credits,
                    f.overdue,
                    f.oldest_overdue_days,
+                   f.oldest_overdue_days > company.credit_overdue_days AS past_overdue_threshold,
                    CASE WHEN f.invoiced_total > 0 AND f.first_invoice_date < %(today)s::date
                         THEN f.receivable / f.invoiced_total * (%(today)s::date - f.first_invoice_date)
                         ELSE 0 END AS dso,

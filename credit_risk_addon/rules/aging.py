@@ -48,3 +48,34 @@ def split_by_bucket(items, today):
     for due_date, amount in items:
         totals[bucket_for(days_overdue(due_date, today))] += amount or 0.0
     return totals
+
+
+def overdue_after_credits(items, today):
+    """What is really overdue once unapplied credits are used up.
+
+    ``items`` is an iterable of ``(due_date, residual)`` open receivable
+    items: invoices are positive, credit notes and payments not matched yet
+    are negative. The credits (whatever their date: the customer can use
+    them now) settle the overdue items oldest first, as a collector would
+    apply them. Returns ``(amount, oldest_days)``: the overdue amount left
+    (never below 0) and the days past due of the oldest item not fully
+    covered (0 when nothing is left overdue).
+
+    The aging buckets do not apply credits: like an aged trial balance, they
+    show each item where its date puts it.
+    """
+    items = list(items)
+    credits = -sum(amount for _due, amount in items if amount < 0)
+    overdue = sorted(
+        ((due, amount) for due, amount in items if amount > 0 and days_overdue(due, today) > 0),
+        key=lambda item: item[0],
+    )
+    amount = 0.0
+    oldest = 0
+    running = 0.0
+    for due, residual in overdue:
+        running += residual
+        if running > credits:
+            amount += min(residual, running - credits)
+            oldest = max(oldest, days_overdue(due, today))
+    return amount, oldest

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
+from ..rules.aging import overdue_after_credits
 from .common import TODAY, CreditRiskCommon
 
 
@@ -38,7 +39,9 @@ class TestExposure(CreditRiskCommon):
             ("receivable", "credit_receivable"),
             ("draft_invoices", "credit_draft_invoices"),
             ("orders", "credit_orders_to_invoice"),
+            ("unapplied_credits", "credit_unapplied_credits"),
             ("overdue", "credit_overdue_amount"),
+            ("oldest_overdue_days", "credit_oldest_overdue_days"),
         ]:
             self.assertAlmostEqual(row[report_field], partner[partner_field], msg=report_field)
         self.assertAlmostEqual(
@@ -111,6 +114,59 @@ class TestExposure(CreditRiskCommon):
         # Everything invoiced is still open, first invoice 121 days ago: DSO = 121.
         self.assertAlmostEqual(partner.credit_dso, 121.0)
 
+    def test_unapplied_credits_settle_oldest_overdue_first(self):
+        self.make_invoice(self.customer, 500.0, due=TODAY - timedelta(days=90))
+        self.make_invoice(self.contact, 300.0, due=TODAY - timedelta(days=40))
+        self.make_invoice(self.customer, 100.0, due=TODAY + timedelta(days=5))
+        self.make_invoice(self.customer, 450.0, move_type="out_refund")  # not matched with anything
+        self.init_payment(150.0, post=True, date=TODAY - timedelta(days=2), partner=self.customer)
+        partner = self.figures(self.customer)
+        self.assertAlmostEqual(partner.credit_receivable, 300.0)
+        self.assertAlmostEqual(partner.credit_unapplied_credits, 600.0)
+        # 600 of credits settle the 90-day invoice (500) and 100 of the 40-day one.
+        self.assertAlmostEqual(partner.credit_overdue_amount, 200.0)
+        self.assertEqual(partner.credit_oldest_overdue_days, 40)
+        # The aging shows each item where its date puts it, credits included.
+        self.assertAlmostEqual(partner.credit_aging_61_90, 500.0)
+        self.assertAlmostEqual(partner.credit_aging_31_60, 300.0)
+        self.assertAlmostEqual(partner.credit_aging_1_30, -150.0)
+        self.assertAlmostEqual(partner.credit_aging_not_due, -350.0)
+        self.assertReportMatches(self.customer)
+        # The SQL agrees with the plain-Python rule on the very same items.
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id.commercial_partner_id", "=", self.customer.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ]
+        )
+        self.assertEqual(
+            overdue_after_credits(
+                [(line.date_maturity or line.date, line.amount_residual) for line in lines], TODAY
+            ),
+            (partner.credit_overdue_amount, partner.credit_oldest_overdue_days),
+        )
+
+    def test_credits_covering_old_invoices_do_not_block(self):
+        # An unmatched credit note that cancels an old invoice in substance.
+        self.make_invoice(self.customer, 800.0, due=TODAY - timedelta(days=150))
+        self.make_invoice(self.customer, 800.0, move_type="out_refund")
+        partner = self.figures(self.customer)
+        self.assertAlmostEqual(partner.credit_overdue_amount, 0.0)
+        self.assertEqual(partner.credit_oldest_overdue_days, 0)
+        self.assertFalse(
+            self.env["res.partner"].search([("id", "=", self.customer.id), ("credit_overdue_amount", ">", 0)])
+        )
+        order = self.make_order(self.customer, 100.0)
+        self.assertEqual(order.credit_gate_status, "pass")
+        self.assertReportMatches(self.customer)
+        self.assertFalse(
+            self.env["credit.exposure.report"]
+            .search([("partner_id", "=", self.customer.id)])
+            .past_overdue_threshold
+        )
+
     def test_second_company_figures_stay_separate(self):
         company_2 = self.setup_other_company(name="Credit Co 2")["company"]
         company_2.account_use_credit_limit = True
@@ -160,6 +216,13 @@ class TestExposure(CreditRiskCommon):
             self.assertAlmostEqual(row.exposure, partner.credit_exposure)
             self.assertAlmostEqual(row.aging_61_90, partner.credit_aging_61_90)
             self.assertAlmostEqual(row.dso, partner.credit_dso, places=1)
+        # 70 days overdue against the default threshold of 60: flagged; the other is not.
+        too_late = Report.search([("past_overdue_threshold", "=", True)])
+        self.assertIn(self.customer, too_late.partner_id)
+        self.assertNotIn(other, too_late.partner_id)
+        self.company.credit_overdue_days = 75
+        Report.invalidate_model()
+        self.assertNotIn(self.customer, Report.search([("past_overdue_threshold", "=", True)]).partner_id)
         grouped = Report._read_group(
             [("partner_id", "in", (self.customer | other).ids)], ["over_limit"], ["exposure:sum"]
         )

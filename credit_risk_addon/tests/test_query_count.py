@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -52,3 +54,16 @@ class TestQueryCount(CreditRiskCommon):
         with_200 = self._measure(self._customer_with_invoices(200))
         self.assertEqual(with_1, GATE_QUERIES)
         self.assertEqual(with_200, GATE_QUERIES)
+
+    def test_confirm_checks_each_order_once(self):
+        partner = self._customer_with_invoices(3)
+        orders = self.make_order(partner, 100.0) | self.make_order(partner, 200.0)
+        SaleOrder = type(orders)
+        with patch.object(
+            SaleOrder, "_credit_gate_check", autospec=True, side_effect=SaleOrder._credit_gate_check
+        ) as check:
+            self.assertIs(orders.action_confirm(), True)
+        self.assertEqual(check.call_count, 2)
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        # Nothing is left behind for a later confirmation to skip its check.
+        self.assertFalse(self.env.cr.cache.get("credit_risk_addon.gate_passed"))
