@@ -37,7 +37,7 @@ class CreditExposureReport(models.Model):
     past_overdue_threshold = fields.Boolean(
         string="Too Far Overdue",
         readonly=True,
-        help="The oldest overdue invoice is later than the company's overdue-days threshold.",
+        help="The oldest overdue invoice is more days overdue than the company's threshold allows.",
     )
     aging_not_due = fields.Monetary(string="Not Due", readonly=True)
     aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
