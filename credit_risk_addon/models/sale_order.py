@@ -312,9 +312,14 @@ class SaleOrder(models.Model):
 
     def _credit_refusal(self, refused, messages):
         """A RedirectWarning naming the refused orders, with a button to ask for approval."""
-        footer = self.env._(
-            "Only a credit manager can unblock these orders: ask for approval with the button below."
-        )
+        if len(refused) == 1:
+            footer = self.env._(
+                "Only a credit manager can unblock this order: ask for approval with the button below."
+            )
+        else:
+            footer = self.env._(
+                "Only a credit manager can unblock these orders: ask for approval with the button below."
+            )
         action = self.env.ref("credit_risk_addon.credit_approval_request_wizard_action")
         return RedirectWarning(
             "\n\n".join([*messages, footer]),

@@ -43,6 +43,7 @@ class TestCreditGate(CreditRiskCommon):
             "6,000.00",  # exposure
             "4,500.00",  # this order
             "500.00",  # excess
+            "unblock this order",
         )
         self.assertEqual(context, {"default_order_ids": order.ids})
         self.assertEqual(order.state, "draft")
@@ -106,6 +107,12 @@ class TestCreditGate(CreditRiskCommon):
         self.assertEqual((first | second | third).mapped("state"), ["draft"] * 3)
         (first | third).action_confirm()
         self.assertEqual((first | third).mapped("state"), ["sale", "sale"])
+        # Several refused orders are named one by one.
+        fourth = self.make_order(self.customer, 5000.0)
+        message, context = self.assertRefused(
+            second | fourth, second.name, fourth.name, "unblock these orders"
+        )
+        self.assertEqual(context["default_order_ids"], (second | fourth).ids)
 
     def test_salesman_with_own_documents_sees_full_exposure(self):
         # Another salesman's confirmed order is invisible to our salesman...

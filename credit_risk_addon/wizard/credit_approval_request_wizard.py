@@ -7,7 +7,7 @@ class CreditApprovalRequestWizard(models.TransientModel):
     _description = "Request Credit Approval"
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
-    note = fields.Text(string="Why should these orders go through?", required=True)
+    note = fields.Text(string="Justification", required=True)
 
     def action_request(self):
         """One pending request per order; each records what blocked it."""
