@@ -1,9 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, float_compare, format_amount
+from odoo.tools import SQL, Query, float_compare, format_amount
 
 from ..rules import aging
 from ..rules.exposure import available_credit, draft_part, orders_part
+from .credit_figures import FIGURE_SOURCES
 
 CREDIT_READ_GROUPS = (
     "credit_risk_addon.group_credit_user,account.group_account_invoice,account.group_account_readonly"
@@ -20,20 +21,37 @@ _OPERATORS = {
 }
 
 
-def _figure_field(string, column=None, field_type=fields.Monetary, **kwargs):
-    """A credit figure of the current company; ``column`` of credit.exposure.report makes it searchable."""
+# The partner's credit figures and the credit.exposure.report column each
+# one is read from for searching, sorting and grouping.
+FIGURE_FIELD_COLUMNS = {
+    "credit_receivable": "receivable",
+    "credit_draft_invoices": "draft_invoices",
+    "credit_orders_to_invoice": "orders",
+    "credit_exposure": "exposure",
+    "credit_available": "available",
+    "credit_unapplied_credits": "unapplied_credits",
+    "credit_overdue_amount": "overdue",
+    "credit_oldest_overdue_days": "oldest_overdue_days",
+    "credit_dso": "dso",
+    **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
+}
+
+
+def _figure_field(string, column, field_type=fields.Monetary, **kwargs):
+    """A credit figure of the current company, searchable through ``column`` of credit.exposure.report."""
     if field_type is fields.Monetary:
         kwargs.setdefault("currency_field", "credit_currency_id")
-    if column:
 
-        def search(records, operator, value):
-            return records._credit_figure_domain(column, operator, value)
+    def search(records, operator, value):
+        return records._credit_figure_domain(column, operator, value)
 
-        kwargs["search"] = search
     return field_type(
         string=string,
         compute="_compute_credit_figures",
+        search=search,
         groups=CREDIT_READ_GROUPS,
+        # Contacts repeat their company's figures: a sum over partners would count them twice.
+        aggregator=None,
         **kwargs,
     )
 
@@ -51,8 +69,8 @@ class ResPartner(models.Model):
     credit_hold_reason = fields.Char(company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS)
     credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_currency_id")
     credit_receivable = _figure_field("Open Receivable", "receivable")
-    credit_draft_invoices = _figure_field("Draft Invoices")
-    credit_orders_to_invoice = _figure_field("Orders to Invoice")
+    credit_draft_invoices = _figure_field("Draft Invoices", "draft_invoices")
+    credit_orders_to_invoice = _figure_field("Orders to Invoice", "orders")
     credit_exposure = _figure_field("Credit Exposure", "exposure")
     credit_available = _figure_field("Available Credit", "available")
     credit_unapplied_credits = _figure_field(
@@ -140,6 +158,44 @@ class ResPartner(models.Model):
             with_rows = report._search(company_domain).subselect("partner_id")
             domain = ["|", *domain, ("commercial_partner_id", "not in", with_rows)]
         return domain
+
+    def _field_to_sql(self, alias: str, fname: str, query: Query | None = None, flush: bool = True) -> SQL:
+        """Credit figures in SQL, so that lists sort and group customers by them.
+
+        The figures of the current company come from credit.exposure.report,
+        joined once per query on the commercial partner; no row means 0.
+        """
+        column = FIGURE_FIELD_COLUMNS.get(fname)
+        if not column or query is None:
+            return super()._field_to_sql(alias, fname, query, flush)
+        self.check_field_access_rights("read", [fname])
+        company_id = self.env.company.id
+        table = SQL("(%s)", self.env["credit.exposure.report"].sudo()._report_query(company_ids=[company_id]))
+        if flush:
+            # Markers that make the ORM flush the figures' sources before running the query.
+            table = SQL(
+                "%s%s",
+                table,
+                SQL("").join(
+                    SQL("", to_flush=self.env[model]._fields[name])
+                    for model, names in FIGURE_SOURCES.items()
+                    for name in names
+                ),
+            )
+        figures = query.make_alias(alias, "credit_figures")
+        query.add_join(
+            "LEFT JOIN",
+            figures,
+            table,
+            SQL(
+                "%s = %s AND %s = %s",
+                SQL.identifier(figures, "partner_id"),
+                SQL.identifier(alias, "commercial_partner_id"),
+                SQL.identifier(figures, "company_id"),
+                company_id,
+            ),
+        )
+        return SQL("COALESCE(%s, 0)", SQL.identifier(figures, column))
 
     # ------------------------------------------------------------------
     # Constraints

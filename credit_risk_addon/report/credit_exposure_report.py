@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.credit_figures import FIGURE_SOURCES
@@ -48,8 +48,13 @@ class CreditExposureReport(models.Model):
 
     @property
     def _table_query(self):
+        return self._report_query()
+
+    @api.model
+    def _report_query(self, company_ids=None):
+        """The report's rows as SQL; ``company_ids`` narrows them (``None``: all companies)."""
         today = fields.Date.context_today(self)
-        figures = self.env["credit.figures"]._figures_query(today)
+        figures = self.env["credit.figures"]._figures_query(today, company_ids=company_ids)
         # The limit is Odoo's company-dependent credit_limit (jsonb keyed by
         # company id) falling back to the company default from ir.default.
         return SQL(

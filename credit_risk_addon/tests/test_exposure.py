@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..rules.aging import overdue_after_credits
@@ -227,6 +228,44 @@ class TestExposure(CreditRiskCommon):
             [("partner_id", "in", (self.customer | other).ids)], ["over_limit"], ["exposure:sum"]
         )
         self.assertEqual(dict(grouped), {False: 5100.0})
+
+    def test_partners_sort_and_group_by_figures(self):
+        small = self.env["res.partner"].create({"name": "Small Customer", "is_company": True})
+        idle = self.env["res.partner"].create({"name": "Idle Customer", "is_company": True})
+        self.make_invoice(self.customer, 5000.0, due=TODAY - timedelta(days=70))
+        self.make_invoice(small, 100.0, due=TODAY - timedelta(days=5))
+        self.make_order(small, 300.0, confirm=True)
+        customers = self.customer | small | idle
+        Partner = self.env["res.partner"]
+        domain = [("id", "in", customers.ids)]
+
+        by_exposure = Partner.search(domain, order="credit_exposure desc, id")
+        self.assertEqual(by_exposure.ids, [self.customer.id, small.id, idle.id])
+        self.assertEqual(Partner.search(domain, order="credit_exposure asc, id").ids, by_exposure.ids[::-1])
+        self.assertEqual(Partner.search(domain, order="credit_orders_to_invoice desc, id")[0], small)
+        # Two figures in one order clause share the join.
+        self.assertEqual(
+            Partner.search(domain, order="credit_oldest_overdue_days desc, credit_exposure desc").ids,
+            [self.customer.id, small.id, idle.id],
+        )
+        # The list view offers the sort, and grouping gives the figure's values.
+        self.assertTrue(Partner.fields_get(["credit_exposure"], ["sortable"])["credit_exposure"]["sortable"])
+        groups = dict(Partner._read_group(domain, ["credit_oldest_overdue_days"], ["__count"]))
+        self.assertEqual(groups, {70: 1, 5: 1, 0: 1})
+        # Figures of another company: none of these customers has any there.
+        company_2 = self.setup_other_company(name="Credit Co 2")["company"]
+        other = Partner.with_company(company_2).search(domain, order="credit_exposure desc, id")
+        self.assertEqual(other.ids, sorted(customers.ids))
+        # A change still pending in the ORM is flushed before sorting.
+        self.make_invoice(idle, 9000.0)
+        self.assertEqual(Partner.search(domain, order="credit_exposure desc, id")[0], idle)
+        idle.credit_limit = 50000.0
+        self.assertEqual(Partner.search(domain, order="credit_available desc, id")[0], idle)
+        idle.credit_limit = 0.0
+        self.assertEqual(Partner.search(domain, order="credit_available desc, id")[0], self.customer)
+        # A salesman without credit rights may not sort on what they may not read.
+        with self.assertRaises(AccessError):
+            Partner.with_user(self.salesman).search(domain, order="credit_exposure desc")
 
     def test_figures_hidden_from_plain_salesman(self):
         partner = self.customer.with_user(self.salesman)
