@@ -2,7 +2,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, format_amount, format_date
+from odoo.tools import SQL, float_compare, format_amount, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -256,12 +256,22 @@ class CreditApprovalRequest(models.Model):
         """Nightly: approvals past their expiry date become Expired (logged).
 
         The gate never relies on this (it checks the date itself); it keeps the
-        queue honest. Works in batches; one failing record is logged and skipped.
+        queue honest. One batch per call: rows another transaction holds are
+        skipped, one failing record is logged and skipped, and the progress
+        tells the cron runner whether to call again (it stops when a batch
+        expired nothing, so records that keep failing cannot loop it).
         """
         today = fields.Date.context_today(self)
-        requests = self.sudo().search(
-            [("state", "=", "approved"), ("expiry_date", "<", today)], limit=batch_size
-        )
+        domain = [("state", "=", "approved"), ("expiry_date", "<", today)]
+        requests = self.sudo().search(domain, limit=batch_size)
+        if requests:
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id FROM credit_approval_request WHERE id IN %s FOR UPDATE SKIP LOCKED",
+                    tuple(requests.ids),
+                )
+            )
+            requests = requests.browse(row[0] for row in rows)
         expired = 0
         for request in requests:
             try:
@@ -275,10 +285,9 @@ class CreditApprovalRequest(models.Model):
                 expired += 1
             except Exception:  # noqa: BLE001 - a cron goes on past one bad record
                 _logger.exception("Could not expire credit approval %s", request.id)
-        # Re-queue for the rest, unless nothing moved: records that keep failing
-        # must not make the job re-trigger itself forever.
-        if len(requests) == batch_size and expired:
-            self.env.ref("credit_risk_addon.ir_cron_expire_credit_approvals")._trigger()
+        remaining = self.sudo().search_count(domain) if expired else 0
+        self.env["ir.cron"]._notify_progress(done=expired, remaining=remaining)
+        return expired
 
     def _notify_credit_managers(self):
         managers = self.env.ref("credit_risk_addon.group_credit_manager").sudo().users

@@ -131,6 +131,30 @@ class TestApproval(CreditRiskCommon):
         self.assertEqual(first.state, "approved", "the bad record was rolled back to its savepoint")
         self.assertEqual(second.state, "expired")
 
+    def test_cron_works_in_batches_and_reports_progress(self):
+        orders = [self.order] + [
+            self.make_order(self.customer, 2000.0, user=self.salesman) for _i in range(2)
+        ]
+        for order in orders:
+            self.approve(self.request(order=order), expiry=TODAY)
+        cron = self.env.ref("credit_risk_addon.ir_cron_expire_credit_approvals")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        Request = self.env["credit.approval.request"].with_context(ir_cron_progress_id=progress.id)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self.assertEqual(Request._cron_expire_approvals(batch_size=2), 2)
+            self.assertEqual((progress.done, progress.remaining), (2, 1))
+            self.assertEqual(Request._cron_expire_approvals(batch_size=2), 1)
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+            self.assertEqual(Request._cron_expire_approvals(batch_size=2), 0)
+        self.assertEqual(
+            set(
+                self.env["credit.approval.request"]
+                .search([("order_id", "in", [o.id for o in orders])])
+                .mapped("state")
+            ),
+            {"expired"},
+        )
+
     def test_refusal(self):
         request = self.request()
         request.with_user(self.credit_manager)._refuse("Too many late payments")
