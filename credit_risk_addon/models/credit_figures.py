@@ -90,6 +90,7 @@ class CreditFigures(models.AbstractModel):
             return SQL(" AND ").join(conditions)
 
         due = SQL("COALESCE(line.date_maturity, line.date)")
+        is_overdue = SQL("line.amount_residual > 0 AND %s < %s::date", due, today)
         bucket_sums = SQL(", ").join(
             SQL(
                 "SUM(item.residual) FILTER (WHERE %s) AS %s",
@@ -117,12 +118,12 @@ class CreditFigures(models.AbstractModel):
                 SELECT line.company_id, partner.commercial_partner_id AS partner_id,
                        line.amount_residual AS residual,
                        %(days)s AS days,
-                       line.amount_residual > 0 AND %(due)s < %(today)s::date AS is_overdue,
+                       %(is_overdue)s AS is_overdue,
                        SUM(-line.amount_residual) FILTER (WHERE line.amount_residual < 0)
                            OVER customer AS credits,
-                       SUM(line.amount_residual) FILTER (
-                           WHERE line.amount_residual > 0 AND %(due)s < %(today)s::date
-                       ) OVER (customer ORDER BY %(due)s, line.id ROWS UNBOUNDED PRECEDING) AS running_overdue
+                       SUM(line.amount_residual) FILTER (WHERE %(is_overdue)s)
+                           OVER (customer ORDER BY %(due)s, line.id ROWS UNBOUNDED PRECEDING)
+                           AS running_overdue
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN res_partner partner ON partner.id = line.partner_id
@@ -206,7 +207,7 @@ class CreditFigures(models.AbstractModel):
          LEFT JOIN invoiced i ON i.company_id = customers.company_id AND i.partner_id = customers.partner_id
             """,
             due=due,
-            today=today,
+            is_overdue=is_overdue,
             days=days_past_due(due, today),
             bucket_sums=bucket_sums,
             tax_ratio=tax_ratio,

@@ -65,7 +65,7 @@ def overdue_after_credits(items, today):
     show each item where its date puts it.
     """
     items = list(items)
-    credits = -sum(amount for _due, amount in items if amount < 0)
+    unapplied = -sum(amount for _due, amount in items if amount < 0)
     overdue = sorted(
         ((due, amount) for due, amount in items if amount > 0 and days_overdue(due, today) > 0),
         key=lambda item: item[0],
@@ -73,9 +73,9 @@ def overdue_after_credits(items, today):
     amount = 0.0
     oldest = 0
     running = 0.0
-    for due, residual in overdue:
+    for due, residual in overdue:  # oldest first
         running += residual
-        if running > credits:
-            amount += min(residual, running - credits)
-            oldest = max(oldest, days_overdue(due, today))
+        if running > unapplied:
+            amount += min(residual, running - unapplied)
+            oldest = oldest or days_overdue(due, today)
     return amount, oldest
