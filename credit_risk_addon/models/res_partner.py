@@ -32,7 +32,7 @@ FIGURE_FIELD_COLUMNS = {
     "credit_unapplied_credits": "unapplied_credits",
     "credit_overdue_amount": "overdue",
     "credit_oldest_overdue_days": "oldest_overdue_days",
-    "credit_dso": "dso",
+    "days_sales_outstanding": "dso",
     **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
 }
 
@@ -85,7 +85,17 @@ class ResPartner(models.Model):
         help="Invoices past their due date, less the unapplied credits.",
     )
     credit_oldest_overdue_days = _figure_field("Oldest Overdue (days)", "oldest_overdue_days", fields.Integer)
-    credit_dso = _figure_field("DSO (days)", "dso", fields.Float, digits=(16, 1))
+    # Odoo's own DSO, worked out like the other figures: for the current
+    # company only (core mixes in the receivables of the whole company tree).
+    days_sales_outstanding = fields.Float(
+        string="DSO (days)",
+        help="Days sales outstanding in the current company: the customer's open receivable divided "
+        "by all it was invoiced there, times the days since its first invoice.",
+        compute="_compute_credit_figures",
+        search="_search_days_sales_outstanding",
+        digits=(16, 1),
+        aggregator=None,
+    )
     credit_aging_not_due = _figure_field("Not Due", "aging_not_due")
     credit_aging_1_30 = _figure_field("1-30 Days", "aging_1_30")
     credit_aging_31_60 = _figure_field("31-60 Days", "aging_31_60")
@@ -128,7 +138,7 @@ class ResPartner(models.Model):
                     "credit_unapplied_credits": data["unapplied_credits"],
                     "credit_overdue_amount": data["overdue"],
                     "credit_oldest_overdue_days": data["oldest_overdue_days"],
-                    "credit_dso": data["dso"],
+                    "days_sales_outstanding": data["dso"],
                     **{f"credit_aging_{key}": data[f"aging_{key}"] for key in aging.BUCKET_KEYS},
                 }
             )
@@ -140,6 +150,9 @@ class ResPartner(models.Model):
         counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.credit_approval_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _search_days_sales_outstanding(self, operator, value):
+        return self._credit_figure_domain("dso", operator, value)
 
     @api.model
     def _credit_figure_domain(self, column, operator, value):

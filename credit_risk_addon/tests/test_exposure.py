@@ -32,7 +32,9 @@ class TestExposure(CreditRiskCommon):
 
     def assertReportMatches(self, partner):
         self.env["credit.exposure.report"].invalidate_model()  # a SQL view: nothing tells the cache
-        row = self.env["credit.exposure.report"].search([("partner_id", "=", partner.id)])
+        row = self.env["credit.exposure.report"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+        )
         partner = self.figures(partner)
         self.assertEqual(len(row), 1)
         for report_field, partner_field in [
@@ -43,6 +45,7 @@ class TestExposure(CreditRiskCommon):
             ("unapplied_credits", "credit_unapplied_credits"),
             ("overdue", "credit_overdue_amount"),
             ("oldest_overdue_days", "credit_oldest_overdue_days"),
+            ("dso", "days_sales_outstanding"),
         ]:
             self.assertAlmostEqual(row[report_field], partner[partner_field], msg=report_field)
         self.assertAlmostEqual(
@@ -113,7 +116,7 @@ class TestExposure(CreditRiskCommon):
         self.assertAlmostEqual(partner.credit_overdue_amount, 2000.0)
         self.assertEqual(partner.credit_oldest_overdue_days, 121)
         # Everything invoiced is still open, first invoice 121 days ago: DSO = 121.
-        self.assertAlmostEqual(partner.credit_dso, 121.0)
+        self.assertAlmostEqual(partner.days_sales_outstanding, 121.0)
 
     def test_unapplied_credits_settle_oldest_overdue_first(self):
         self.make_invoice(self.customer, 500.0, due=TODAY - timedelta(days=90))
@@ -183,6 +186,27 @@ class TestExposure(CreditRiskCommon):
         report = self.env["credit.exposure.report"].with_context(allowed_company_ids=[self.company.id])
         self.assertEqual(report.search([("partner_id", "=", self.customer.id)]).company_id, self.company)
 
+    def test_odoo_dso_field_is_per_company(self):
+        self.make_invoice(self.customer, 1000.0, invoice_date=TODAY - timedelta(days=100))
+        paid = self.make_invoice(self.customer, 3000.0, invoice_date=TODAY - timedelta(days=10))
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.ids
+        ).create({"payment_date": TODAY})._create_payments()
+        company_2 = self.setup_other_company(name="Credit Co 2")["company"]
+        self.make_invoice(self.customer, 500.0, invoice_date=TODAY - timedelta(days=50), company=company_2)
+
+        # 1,000 open of 4,000 invoiced over 100 days; the other company's invoice stays out.
+        self.assertAlmostEqual(self.figures(self.customer).days_sales_outstanding, 25.0)
+        self.assertAlmostEqual(self.figures(self.customer, company_2).days_sales_outstanding, 50.0)
+        # Odoo's field keeps its access: a salesman reads it, with the same figure.
+        self.assertAlmostEqual(
+            self.figures(self.customer.with_user(self.salesman)).days_sales_outstanding, 25.0
+        )
+        Partner = self.env["res.partner"]
+        self.assertIn(self.customer, Partner.search([("days_sales_outstanding", ">", 20)]))
+        self.assertNotIn(self.customer, Partner.search([("days_sales_outstanding", ">", 30)]))
+        self.assertReportMatches(self.customer)
+
     def test_foreign_currency_order_counts_at_order_rate(self):
         foreign = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": foreign.id})
@@ -216,7 +240,7 @@ class TestExposure(CreditRiskCommon):
             partner = self.figures(row.partner_id)
             self.assertAlmostEqual(row.exposure, partner.credit_exposure)
             self.assertAlmostEqual(row.aging_61_90, partner.credit_aging_61_90)
-            self.assertAlmostEqual(row.dso, partner.credit_dso, places=1)
+            self.assertAlmostEqual(row.dso, partner.days_sales_outstanding, places=1)
         # 70 days overdue against the default threshold of 60: flagged; the other is not.
         too_late = Report.search([("past_overdue_threshold", "=", True)])
         self.assertIn(self.customer, too_late.partner_id)
