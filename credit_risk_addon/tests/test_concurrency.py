@@ -1,3 +1,5 @@
+import datetime
+
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, Command, api, sql_db
@@ -52,7 +54,9 @@ class TestConcurrentConfirmation(BaseCase):
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             orders = env["sale.order"].browse(self.ids["orders"])
-            orders.credit_approval_ids.unlink()
+            # Decided requests are audit records the ORM will not delete.
+            cr.execute("DELETE FROM credit_approval_request WHERE order_id IN %s", [tuple(orders.ids)])
+            orders.invalidate_recordset()
             orders._action_cancel()
             orders.unlink()
             env["product.product"].browse(self.ids["product"]).unlink()
@@ -92,3 +96,38 @@ class TestConcurrentConfirmation(BaseCase):
             with self.db.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 self.assertIs(env["sale.order"].browse(order_id).action_confirm(), True)
+
+    def test_expiry_cron_skips_requests_another_transaction_holds(self):
+        yesterday = datetime.date.today() - datetime.timedelta(days=1)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            requests = env["credit.approval.request"].create(
+                [
+                    {
+                        "order_id": order_id,
+                        "request_note": "Seasonal order",
+                        "state": "approved",
+                        "approved_amount": 600.0,
+                        "expiry_date": yesterday,
+                    }
+                    for order_id in self.ids["orders"]
+                ]
+            )
+            held, free = requests.ids
+        cr1 = self.db.cursor()
+        cr2 = self.db.cursor()
+        try:
+            cr1.execute("SELECT id FROM credit_approval_request WHERE id = %s FOR UPDATE", [held])
+            # Waiting for cr1's lock would fail here instead of hanging the suite.
+            cr2.execute("SET LOCAL lock_timeout = '5s'")
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            env2["credit.approval.request"]._cron_expire_approvals()
+            Request = env2["credit.approval.request"]
+            self.assertEqual(
+                Request.browse(held).state, "approved", "held by another transaction: left for later"
+            )
+            self.assertEqual(Request.browse(free).state, "expired")
+            cr2.commit()
+        finally:
+            cr1.close()
+            cr2.close()
