@@ -105,8 +105,10 @@ class CreditFigures(models.AbstractModel):
         from_order = SQL(
             "EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel WHERE rel.invoice_line_id = line.id)"
         )
+        bucket_names = SQL(", ").join(SQL.identifier(f"aging_{key}") for key in aging.BUCKET_KEYS)
+        bucket_nulls = SQL(", ").join(SQL("NULL") for _key in aging.BUCKET_KEYS)
         bucket_columns = SQL(", ").join(
-            SQL("COALESCE(r.%s, 0) AS %s", SQL.identifier(f"aging_{key}"), SQL.identifier(f"aging_{key}"))
+            SQL("COALESCE(SUM(%s), 0) AS %s", SQL.identifier(f"aging_{key}"), SQL.identifier(f"aging_{key}"))
             for key in aging.BUCKET_KEYS
         )
         return SQL(
@@ -174,37 +176,53 @@ class CreditFigures(models.AbstractModel):
                    AND sol.untaxed_amount_to_invoice > 0
                    AND %(sale_scope)s
               GROUP BY sale.company_id, partner.commercial_partner_id
-            ), customers AS (
-                SELECT company_id, partner_id FROM receivable
-                 UNION SELECT company_id, partner_id FROM drafts
-                 UNION SELECT company_id, partner_id FROM orders
             ), invoiced AS (
-                SELECT move.company_id, move.commercial_partner_id AS partner_id,
+                SELECT move.company_id, partner.commercial_partner_id AS partner_id,
                        SUM(move.amount_total_signed) AS invoiced_total,
                        MIN(move.invoice_date) AS first_invoice_date
                   FROM account_move move
-                  JOIN customers ON customers.company_id = move.company_id
-                                AND customers.partner_id = move.commercial_partner_id
+                  JOIN res_partner partner ON partner.id = move.partner_id
                  WHERE move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
-              GROUP BY move.company_id, move.commercial_partner_id
+                   AND %(move_scope)s
+              GROUP BY move.company_id, partner.commercial_partner_id
+            ), combined AS (
+                -- One row per source, summed below: no join between CTEs,
+                -- whose row counts PostgreSQL cannot estimate.
+                SELECT company_id, partner_id, TRUE AS has_activity,
+                       receivable, unapplied_credits, overdue, oldest_overdue_days, %(bucket_names)s,
+                       NULL::numeric AS draft_invoices, NULL::numeric AS draft_from_orders,
+                       NULL::numeric AS orders, NULL::numeric AS invoiced_total,
+                       NULL::date AS first_invoice_date
+                  FROM receivable
+                UNION ALL
+                SELECT company_id, partner_id, TRUE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
+                       draft_invoices, draft_from_orders, NULL, NULL, NULL
+                  FROM drafts
+                UNION ALL
+                SELECT company_id, partner_id, TRUE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
+                       NULL, NULL, orders, NULL, NULL
+                  FROM orders
+                UNION ALL
+                -- Invoicing history (for DSO) alone does not make a row.
+                SELECT company_id, partner_id, FALSE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
+                       NULL, NULL, NULL, invoiced_total, first_invoice_date
+                  FROM invoiced
             )
-            SELECT customers.company_id, customers.partner_id,
-                   COALESCE(r.receivable, 0) AS receivable,
-                   COALESCE(d.draft_invoices, 0) AS draft_invoices,
-                   COALESCE(d.draft_from_orders, 0) AS draft_from_orders,
-                   COALESCE(o.orders, 0) AS orders,
-                   COALESCE(r.unapplied_credits, 0) AS unapplied_credits,
-                   COALESCE(r.overdue, 0) AS overdue,
-                   COALESCE(r.oldest_overdue_days, 0) AS oldest_overdue_days,
-                   COALESCE(i.invoiced_total, 0) AS invoiced_total,
-                   i.first_invoice_date,
+            SELECT company_id, partner_id,
+                   COALESCE(SUM(receivable), 0) AS receivable,
+                   COALESCE(SUM(draft_invoices), 0) AS draft_invoices,
+                   COALESCE(SUM(draft_from_orders), 0) AS draft_from_orders,
+                   COALESCE(SUM(orders), 0) AS orders,
+                   COALESCE(SUM(unapplied_credits), 0) AS unapplied_credits,
+                   COALESCE(SUM(overdue), 0) AS overdue,
+                   COALESCE(MAX(oldest_overdue_days), 0) AS oldest_overdue_days,
+                   COALESCE(SUM(invoiced_total), 0) AS invoiced_total,
+                   MIN(first_invoice_date) AS first_invoice_date,
                    %(bucket_columns)s
-              FROM customers
-         LEFT JOIN receivable r ON r.company_id = customers.company_id AND r.partner_id = customers.partner_id
-         LEFT JOIN drafts d ON d.company_id = customers.company_id AND d.partner_id = customers.partner_id
-         LEFT JOIN orders o ON o.company_id = customers.company_id AND o.partner_id = customers.partner_id
-         LEFT JOIN invoiced i ON i.company_id = customers.company_id AND i.partner_id = customers.partner_id
+              FROM combined
+          GROUP BY company_id, partner_id
+            HAVING bool_or(has_activity)
             """,
             due=due,
             is_overdue=is_overdue,
@@ -212,6 +230,8 @@ class CreditFigures(models.AbstractModel):
             bucket_sums=bucket_sums,
             tax_ratio=tax_ratio,
             from_order=from_order,
+            bucket_names=bucket_names,
+            bucket_nulls=bucket_nulls,
             bucket_columns=bucket_columns,
             line_scope=scope(SQL("line.company_id")),
             move_scope=scope(SQL("move.company_id")),
