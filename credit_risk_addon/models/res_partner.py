@@ -183,18 +183,7 @@ class ResPartner(models.Model):
             return super()._field_to_sql(alias, fname, query, flush)
         self.check_field_access_rights("read", [fname])
         company_id = self.env.company.id
-        table = SQL("(%s)", self.env["credit.exposure.report"].sudo()._report_query(company_ids=[company_id]))
-        if flush:
-            # Markers that make the ORM flush the figures' sources before running the query.
-            table = SQL(
-                "%s%s",
-                table,
-                SQL("").join(
-                    SQL("", to_flush=self.env[model]._fields[name])
-                    for model, names in FIGURE_SOURCES.items()
-                    for name in names
-                ),
-            )
+        table = self._credit_figures_table(company_id, flush)
         figures = query.make_alias(alias, "credit_figures")
         query.add_join(
             "LEFT JOIN",
@@ -209,6 +198,34 @@ class ResPartner(models.Model):
             ),
         )
         return SQL("COALESCE(%s, 0)", SQL.identifier(figures, column))
+
+    @api.model
+    def _credit_figures_table(self, company_id, flush):
+        """The company's report rows as a SQL table, built once per transaction and day.
+
+        Listing views ask every figure field whether it can be sorted and
+        grouped (``fields_get``): without the memo, each answer would build the
+        whole report query again. The SQL depends on nothing else.
+        """
+        key = ("credit_risk_addon.figures_table", company_id, fields.Date.context_today(self), flush)
+        table = self.env.cr.cache.get(key)
+        if table is None:
+            table = SQL(
+                "(%s)", self.env["credit.exposure.report"].sudo()._report_query(company_ids=[company_id])
+            )
+            if flush:
+                # Markers that make the ORM flush the figures' sources before running the query.
+                table = SQL(
+                    "%s%s",
+                    table,
+                    SQL("").join(
+                        SQL("", to_flush=self.env[model]._fields[name])
+                        for model, names in FIGURE_SOURCES.items()
+                        for name in names
+                    ),
+                )
+            self.env.cr.cache[key] = table
+        return table
 
     # ------------------------------------------------------------------
     # Constraints
