@@ -116,6 +116,15 @@ class CreditRiskCommon(TestSaleCommon):
             order.sudo().action_confirm()
         return order
 
+    def pay(self, invoices):
+        """Register the payment of ``invoices`` in full today; returns the payments."""
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"payment_date": TODAY})
+            ._create_payments()
+        )
+
     def figures(self, partner, company=None):
         partner = partner.with_company(company or self.company)
         partner.invalidate_recordset()

@@ -82,13 +82,7 @@ class TestExposure(CreditRiskCommon):
     def test_payment_nets_and_paid_invoice_leaves(self):
         invoice = self.make_invoice(self.customer, 1000.0)
         self.make_invoice(self.customer, 400.0)
-        payment = (
-            self.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": TODAY})
-            ._create_payments()
-        )
-        self.assertTrue(payment)
+        self.assertTrue(self.pay(invoice))
         self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 400.0)
         # An unreconciled customer payment lowers the exposure too.
         self.init_payment(150.0, post=True, date=TODAY, partner=self.customer)
@@ -189,9 +183,7 @@ class TestExposure(CreditRiskCommon):
     def test_odoo_dso_field_is_per_company(self):
         self.make_invoice(self.customer, 1000.0, invoice_date=TODAY - timedelta(days=100))
         paid = self.make_invoice(self.customer, 3000.0, invoice_date=TODAY - timedelta(days=10))
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=paid.ids
-        ).create({"payment_date": TODAY})._create_payments()
+        self.pay(paid)
         company_2 = self.setup_other_company(name="Credit Co 2")["company"]
         self.make_invoice(self.customer, 500.0, invoice_date=TODAY - timedelta(days=50), company=company_2)
 

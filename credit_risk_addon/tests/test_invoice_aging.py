@@ -44,9 +44,7 @@ class TestInvoiceAging(CreditRiskCommon):
     def test_paid_invoice_leaves_the_buckets(self):
         with freeze_time(TODAY):
             invoice = self.make_invoice(self.customer, 100.0, due=TODAY - timedelta(days=10))
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"payment_date": TODAY})._create_payments()
+            self.pay(invoice)
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
             self.assertFalse(invoice.credit_aging_bucket)
             self.assertEqual(invoice.credit_days_overdue, 0)
