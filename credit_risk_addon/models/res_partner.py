@@ -105,6 +105,10 @@ class ResPartner(models.Model):
     credit_approval_count = fields.Integer(
         compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS
     )
+    credit_can_edit_limit = fields.Boolean(
+        compute="_compute_credit_can_edit_limit",
+        help="The current user may change credit limits and holds (credit managers only).",
+    )
 
     # ------------------------------------------------------------------
     # Compute
@@ -143,11 +147,18 @@ class ResPartner(models.Model):
                 }
             )
 
+    @api.depends_context("uid")
+    def _compute_credit_can_edit_limit(self):
+        self.credit_can_edit_limit = self._credit_is_manager()
+
     def _compute_credit_approval_count(self):
-        groups = self.env["credit.approval.request"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
-        )
-        counts = {partner.id: count for partner, count in groups}
+        Request = self.env["credit.approval.request"]
+        counts = {}
+        if Request.has_access("read"):
+            groups = Request._read_group(
+                [("partner_id", "in", self.commercial_partner_id._origin.ids)], ["partner_id"], ["__count"]
+            )
+            counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.credit_approval_count = counts.get(partner.commercial_partner_id.id, 0)
 
@@ -285,7 +296,7 @@ class ResPartner(models.Model):
             old_limit = old_limits.get(partner.id, 0.0)
             # Contacts get the limit synced from their company: log it once, there.
             if partner == partner.commercial_partner_id and float_compare(old_limit, new_limit, 2) != 0:
-                partner.message_post(
+                partner.sudo().message_post(
                     body=self.env._(
                         "Credit limit in %(company)s changed from %(old)s to %(new)s.",
                         company=company.name,
@@ -364,7 +375,8 @@ class ResPartner(models.Model):
                     user=self.env.user.name,
                     reason=reason,
                 )
-            partner.message_post(body=body)
+            # As superuser: a manager without an email address still gets the hold applied and logged.
+            partner.sudo().message_post(body=body)
         return True
 
     def _credit_lock(self):
