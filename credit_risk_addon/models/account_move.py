@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..rules import aging
 from .aging_sql import refresh_invoice_aging_query
@@ -47,6 +48,23 @@ class AccountMove(models.Model):
             else:
                 move.credit_days_overdue = False
                 move.credit_aging_bucket = False
+
+    @api.model
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # Groups of aging buckets come from not due to oldest, not in the
+        # alphabetical order of their keys.
+        column = groupby_terms.get("credit_aging_bucket")
+        if column is not None:
+            rank = SQL(
+                "CASE %s %s END",
+                column,
+                SQL(" ").join(
+                    SQL("WHEN %s THEN %s", key, index)
+                    for index, (key, _label) in enumerate(AGING_BUCKET_SELECTION)
+                ),
+            )
+            groupby_terms = {**groupby_terms, "credit_aging_bucket": rank}
+        return super()._read_group_orderby(order, groupby_terms, query)
 
     def _credit_is_open_customer_invoice(self):
         self.ensure_one()

@@ -91,9 +91,11 @@ class CreditFigures(models.AbstractModel):
 
         due = SQL("COALESCE(line.date_maturity, line.date)")
         is_overdue = SQL("line.amount_residual > 0 AND %s < %s::date", due, today)
+        # Buckets age what the customer owes; unapplied credits (negative
+        # items) stand in their own column instead of netting a bucket.
         bucket_sums = SQL(", ").join(
             SQL(
-                "SUM(item.residual) FILTER (WHERE %s) AS %s",
+                "SUM(item.residual) FILTER (WHERE item.residual > 0 AND %s) AS %s",
                 bucket_condition(SQL("item.days"), key),
                 SQL.identifier(f"aging_{key}"),
             )

@@ -28,7 +28,11 @@ class CreditExposureReport(models.Model):
     orders = fields.Monetary(string="Orders to Invoice", readonly=True)
     exposure = fields.Monetary(readonly=True)
     available = fields.Monetary(string="Available Credit", readonly=True)
-    unapplied_credits = fields.Monetary(readonly=True)
+    unapplied_credits = fields.Monetary(
+        readonly=True,
+        help="Credit notes and payments not matched with an invoice yet: the aging buckets less this "
+        "amount make the open receivable.",
+    )
     overdue = fields.Monetary(string="Overdue Amount", readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True, aggregator="max")
     dso = fields.Float(string="DSO (days)", readonly=True, aggregator="avg", digits=(16, 1))

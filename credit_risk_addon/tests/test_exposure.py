@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from ..rules.aging import overdue_after_credits
+from ..rules.aging import BUCKET_KEYS, overdue_after_credits
 from .common import TODAY, CreditRiskCommon
 
 
@@ -124,11 +124,14 @@ class TestExposure(CreditRiskCommon):
         # 600 of credits settle the 90-day invoice (500) and 100 of the 40-day one.
         self.assertAlmostEqual(partner.credit_overdue_amount, 200.0)
         self.assertEqual(partner.credit_oldest_overdue_days, 40)
-        # The aging shows each item where its date puts it, credits included.
+        # The aging places each invoice where its due date puts it; the
+        # unapplied credits stand in their own column, never as a negative bucket.
         self.assertAlmostEqual(partner.credit_aging_61_90, 500.0)
         self.assertAlmostEqual(partner.credit_aging_31_60, 300.0)
-        self.assertAlmostEqual(partner.credit_aging_1_30, -150.0)
-        self.assertAlmostEqual(partner.credit_aging_not_due, -350.0)
+        self.assertAlmostEqual(partner.credit_aging_1_30, 0.0)
+        self.assertAlmostEqual(partner.credit_aging_not_due, 100.0)
+        buckets = sum(partner[f"credit_aging_{key}"] for key in BUCKET_KEYS)
+        self.assertAlmostEqual(buckets - partner.credit_unapplied_credits, partner.credit_receivable)
         self.assertReportMatches(self.customer)
         # The SQL agrees with the plain-Python rule on the very same items.
         lines = self.env["account.move.line"].search(
