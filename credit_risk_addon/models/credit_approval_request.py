@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 
+from ..rules import gate
+
 _logger = logging.getLogger(__name__)
 
 # Fields that only the decision methods (manager) or the confirmation (use) write.
@@ -25,7 +27,7 @@ class CreditApprovalRequest(models.Model):
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True)
+    name = fields.Char(string="Order Reference", compute="_compute_name", store=True)
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -53,7 +55,12 @@ class CreditApprovalRequest(models.Model):
     salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
     requested_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_note = fields.Text(string="Why", required=True)
-    blocking_reasons = fields.Text(readonly=True, help="What stopped the order when approval was asked.")
+    # What stopped the order, as data (rule codes and figures), so that each
+    # reader gets the reasons in their own language.
+    blocking_data = fields.Json(readonly=True, copy=False)
+    blocking_reasons = fields.Text(
+        compute="_compute_blocking_reasons", help="What stopped the order when approval was asked."
+    )
     order_amount = fields.Monetary(
         readonly=True, help="Order total in company currency when approval was asked."
     )
@@ -85,7 +92,21 @@ class CreditApprovalRequest(models.Model):
     @api.depends("order_id.name")
     def _compute_name(self):
         for request in self:
-            request.name = self.env._("Credit approval for %(order)s", order=request.order_id.name or "")
+            request.name = request.order_id.name or ""
+
+    @api.depends("name")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for request in self:
+            request.display_name = self.env._("Credit approval for %(order)s", order=request.name or "")
+
+    @api.depends("blocking_data", "company_id")
+    @api.depends_context("lang")
+    def _compute_blocking_reasons(self):
+        for request in self:
+            request.blocking_reasons = "; ".join(
+                self._credit_reason_lines(request.company_id, request.blocking_data or [])
+            )
 
     @api.depends("order_id.partner_id")
     def _compute_partner_id(self):
@@ -110,7 +131,7 @@ class CreditApprovalRequest(models.Model):
                     raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
         requests = super().create(vals_list)
         for request in requests:
-            request.order_id.sudo()._credit_log(
+            request.order_id._credit_log(
                 self.env._(
                     "Credit approval requested by %(user)s: %(note)s",
                     user=request.requested_by_id.name,
@@ -152,6 +173,7 @@ class CreditApprovalRequest(models.Model):
             if request.requested_by_id != self.env.user and not self._is_credit_manager():
                 raise AccessError(self.env._("Only the requester or a credit manager can cancel a request."))
         self.sudo().write({"state": "cancelled"})
+        self._close_manager_activities(self.env._("Withdrawn by %(user)s.", user=self.env.user.name))
         return True
 
     # ------------------------------------------------------------------
@@ -211,6 +233,7 @@ class CreditApprovalRequest(models.Model):
                 note=note,
             )
         )
+        self._notify_requester()
         return True
 
     def _refuse(self, note):
@@ -230,11 +253,13 @@ class CreditApprovalRequest(models.Model):
         self._log_everywhere(
             self.env._("Credit approval refused by %(user)s: %(note)s", user=self.env.user.name, note=note)
         )
+        self._notify_requester()
         return True
 
     def _mark_used(self):
         """The order was confirmed under this approval: it covers nothing else."""
         self.sudo().write({"state": "used", "used_on": fields.Datetime.now()})
+        self._close_manager_activities()
         for request in self:
             request._log_everywhere(
                 self.env._(
@@ -277,6 +302,7 @@ class CreditApprovalRequest(models.Model):
             try:
                 with self.env.cr.savepoint():
                     request.write({"state": "expired"})
+                    request._close_manager_activities()
                     request._log_everywhere(
                         self.env._(
                             "Credit approval expired unused on %(date)s.", date=format_date(self.env, today)
@@ -290,10 +316,10 @@ class CreditApprovalRequest(models.Model):
         return expired
 
     def _notify_credit_managers(self):
-        managers = self.env.ref("credit_risk_addon.group_credit_manager").sudo().users
+        """The company's credit managers follow the request, get the message and a to-do."""
         for request in self.sudo():
-            company_managers = managers.filtered(lambda user, r=request: r.company_id in user.company_ids)
-            request.message_subscribe(partner_ids=company_managers.partner_id.ids)
+            managers = request.company_id._credit_managers()
+            request.message_subscribe(partner_ids=managers.partner_id.ids)
             request.message_post(
                 body=self.env._(
                     "%(user)s asks for credit approval of %(order)s (%(amount)s): %(reasons)s",
@@ -302,6 +328,75 @@ class CreditApprovalRequest(models.Model):
                     amount=format_amount(self.env, request.order_amount, request.currency_id),
                     reasons=request.blocking_reasons or "",
                 ),
-                partner_ids=company_managers.partner_id.ids,
+                partner_ids=managers.partner_id.ids,
                 subtype_xmlid="mail.mt_comment",
             )
+            for manager in managers:
+                request.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Decide on credit approval of %(order)s", order=request.order_id.name),
+                    note=request.request_note,
+                    user_id=manager.id,
+                )
+
+    def _notify_requester(self):
+        """Tell the requester (inbox or email, as they chose) that their request was decided."""
+        for request in self.sudo():
+            if request.state == "approved":
+                body = self.env._(
+                    "Your credit approval request for %(order)s was approved by %(user)s up to %(amount)s "
+                    "until %(date)s: %(note)s",
+                    order=request.order_id.name,
+                    user=self.env.user.name,
+                    amount=format_amount(self.env, request.approved_amount, request.currency_id),
+                    date=format_date(self.env, request.expiry_date),
+                    note=request.decision_note or "",
+                )
+            else:
+                body = self.env._(
+                    "Your credit approval request for %(order)s was refused by %(user)s: %(note)s",
+                    order=request.order_id.name,
+                    user=self.env.user.name,
+                    note=request.decision_note or "",
+                )
+            request.message_post(
+                body=body,
+                partner_ids=request.requested_by_id.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+        self._close_manager_activities()
+
+    def _close_manager_activities(self, feedback=None):
+        """The decision is made (or no longer needed): the managers' to-dos are done."""
+        self.sudo().activity_feedback(["mail.mail_activity_data_todo"], feedback=feedback)
+
+    @api.model
+    def _credit_reason_lines(self, company, reasons):
+        """Turn reason data (``code`` and its figures) into lines in the current language."""
+        currency = company.currency_id
+        lines = []
+        for reason in reasons:
+            code = reason.get("code")
+            if code == gate.REASON_HOLD:
+                lines.append(
+                    self.env._(
+                        "the customer is on credit hold (%(reason)s)",
+                        reason=reason.get("hold_reason") or self.env._("no reason given"),
+                    )
+                )
+            elif code == gate.REASON_LIMIT:
+                lines.append(
+                    self.env._(
+                        "the order exceeds the credit limit by %(excess)s",
+                        excess=format_amount(self.env, reason.get("excess") or 0.0, currency),
+                    )
+                )
+            elif code == gate.REASON_OVERDUE:
+                lines.append(
+                    self.env._(
+                        "an invoice is %(days)s days overdue (more than %(threshold)s allowed)",
+                        days=reason.get("days"),
+                        threshold=reason.get("threshold"),
+                    )
+                )
+        return lines

@@ -66,3 +66,11 @@ class ResCompany(models.Model):
             include_draft_invoices=self.credit_include_draft_invoices,
             include_orders=self.credit_include_orders,
         )
+
+    def _credit_managers(self):
+        """The people who decide credit matters in this company (OdooBot excluded)."""
+        self.ensure_one()
+        group = self.env.ref("credit_risk_addon.group_credit_manager").sudo()
+        return group.users.filtered(
+            lambda user: self in user.company_ids and not user.share and not user._is_superuser()
+        )

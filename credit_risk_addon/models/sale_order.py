@@ -1,6 +1,9 @@
+import logging
+from dataclasses import dataclass
+
 from odoo import api, fields, models
-from odoo.exceptions import RedirectWarning
-from odoo.tools import format_amount
+from odoo.exceptions import RedirectWarning, UserError
+from odoo.tools import format_amount, format_date
 
 from ..rules import gate
 
@@ -11,8 +14,42 @@ GATE_STATUS = [
     ("pass", "Will Pass"),
     ("warn", "Warning"),
     ("approved", "Approved by Credit Manager"),
+    ("pending", "Approval Pending"),
     ("block", "Will Be Refused"),
 ]
+# Who sees an order's approval requests (their record rules say which).
+APPROVAL_READ_GROUPS = "sales_team.group_sale_salesman,credit_risk_addon.group_credit_user"
+
+
+@dataclass(frozen=True)
+class CreditCheck:
+    """What the gate says of one order, with what the panel and messages need.
+
+    ``decision`` is ``None`` when the gate does not apply to the order (gate
+    off, paid online and exempt, not a quotation).
+    """
+
+    data: gate.GateInput | None = None
+    decision: gate.GateDecision | None = None
+    overdue: float = 0.0
+    approval: models.BaseModel | None = None  # valid approval of the order, if any
+    pending: models.BaseModel | None = None  # pending request of the order, if any
+
+    @property
+    def blocking(self):
+        return bool(self.decision and self.decision.blocking)
+
+    @property
+    def status(self):
+        if self.decision is None:
+            return "none"
+        if self.decision.blocking:
+            return "pending" if self.pending else "block"
+        if self.decision.approved:
+            return "approved"
+        if self.decision.reasons:
+            return "warn"
+        return "pass"
 
 
 def _gate_amount(string):
@@ -36,8 +73,16 @@ class SaleOrder(models.Model):
     credit_gate_order_amount = _gate_amount("This Order")
     credit_gate_remaining = _gate_amount("Remaining After Order")
     credit_gate_overdue = _gate_amount("Overdue Amount")
-    credit_approval_ids = fields.One2many("credit.approval.request", "order_id", string="Credit Approvals")
-    credit_approval_count = fields.Integer(compute="_compute_credit_approval_count")
+    credit_gate_approved_amount = _gate_amount("Approved Up To")
+    credit_gate_approval_expiry = fields.Date(
+        string="Approval Valid Until", compute="_compute_partner_credit_warning"
+    )
+    credit_approval_ids = fields.One2many(
+        "credit.approval.request", "order_id", string="Credit Approvals", groups=APPROVAL_READ_GROUPS
+    )
+    credit_approval_count = fields.Integer(
+        compute="_compute_credit_approval_count", groups=APPROVAL_READ_GROUPS
+    )
 
     # ------------------------------------------------------------------
     # Compute
@@ -47,43 +92,48 @@ class SaleOrder(models.Model):
         # Replaces the core banner text with one built from this module's
         # figures (right company, full exposure, hold and overdue rules).
         result = super()._compute_partner_credit_warning()
-        empty = {
-            "credit_gate_status": "none",
-            "credit_gate_limit": 0.0,
-            "credit_gate_exposure": 0.0,
-            "credit_gate_order_amount": 0.0,
-            "credit_gate_remaining": 0.0,
-            "credit_gate_overdue": 0.0,
-        }
         for order in self:
-            if order.state not in ("draft", "sent") or not order.partner_id or not order.company_id:
-                order.update(empty)
+            check = CreditCheck()
+            if order.state in ("draft", "sent") and order.partner_id and order.company_id:
+                check = order._credit_gate_check()
+            if check.decision is None:
+                order.update(
+                    {
+                        "credit_gate_status": "none",
+                        "credit_gate_limit": 0.0,
+                        "credit_gate_exposure": 0.0,
+                        "credit_gate_order_amount": 0.0,
+                        "credit_gate_remaining": 0.0,
+                        "credit_gate_overdue": 0.0,
+                        "credit_gate_approved_amount": 0.0,
+                        "credit_gate_approval_expiry": False,
+                    }
+                )
                 continue
-            check = order._credit_gate_check()
-            if check is None:
-                order.update(empty)
-                continue
-            data, decision, figures = check
+            data, decision = check.data, check.decision
             order.update(
                 {
-                    "credit_gate_status": order._credit_gate_status(decision),
+                    "credit_gate_status": check.status,
                     "credit_gate_limit": data.credit_limit,
                     "credit_gate_exposure": data.exposure,
                     "credit_gate_order_amount": data.order_amount,
                     "credit_gate_remaining": decision.remaining or 0.0,
-                    "credit_gate_overdue": figures["overdue"],
-                    "partner_credit_warning": order._credit_banner(data, decision),
+                    "credit_gate_overdue": check.overdue,
+                    "credit_gate_approved_amount": check.approval.approved_amount if check.approval else 0.0,
+                    "credit_gate_approval_expiry": check.approval.expiry_date if check.approval else False,
+                    "partner_credit_warning": order._credit_banner(check),
                 }
             )
         return result
 
     def _compute_credit_approval_count(self):
-        groups = self.env["credit.approval.request"]._read_group(
-            [("order_id", "in", self.ids)], ["order_id"], ["__count"]
-        )
-        counts = {order.id: count for order, count in groups}
+        Request = self.env["credit.approval.request"]
+        counts = {}
+        if Request.has_access("read"):
+            groups = Request._read_group([("order_id", "in", self._origin.ids)], ["order_id"], ["__count"])
+            counts = {order.id: count for order, count in groups}
         for order in self:
-            order.credit_approval_count = counts.get(order.id, 0)
+            order.credit_approval_count = counts.get(order._origin.id, 0)
 
     # ------------------------------------------------------------------
     # Actions
@@ -95,14 +145,20 @@ class SaleOrder(models.Model):
         refused = self.env["sale.order"]
         messages = []
         pending = {}
+        warned = {}
         for order in self:
-            error = order._credit_gate_error(extra_exposure=pending.get(order._credit_key(), 0.0), lock=True)
-            if error:
+            if order.state not in ("draft", "sent"):
+                continue
+            key = order._credit_key()
+            check = order._credit_gate_check(extra_exposure=pending.get(key, 0.0), lock=True)
+            if check.blocking:
                 refused |= order
-                messages.append(error)
-            elif order.state in ("draft", "sent"):
-                key = order._credit_key()
-                pending[key] = pending.get(key, 0.0) + order._credit_order_amount()
+                messages.append(order._credit_refusal_text(check))
+                continue
+            # A negative order never makes room for the next one of the batch.
+            pending[key] = pending.get(key, 0.0) + max(order._credit_order_amount(), 0.0)
+            if check.decision and check.decision.reasons and not check.decision.approved:
+                warned[order] = order._credit_reason_lines(check)
         if refused:
             raise self._credit_refusal(refused, messages)
         # Core's loop asks _confirmation_error_message() again for each order:
@@ -112,10 +168,20 @@ class SaleOrder(models.Model):
         marked = {order.id: order.amount_total for order in self if order.id not in passed}
         passed.update(marked)
         try:
-            return super().action_confirm()
+            result = super().action_confirm()
         finally:
             for order_id in marked:
                 passed.pop(order_id, None)
+        for order, lines in warned.items():
+            order._credit_log(
+                self.env._(
+                    "Confirmed by %(user)s despite a credit warning: %(reasons)s.",
+                    user=self.env.user.name,
+                    reasons="; ".join(lines),
+                ),
+                partner=False,
+            )
+        return result
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
@@ -171,36 +237,37 @@ class SaleOrder(models.Model):
             self._is_confirmation_amount_reached()
         )
 
-    def _credit_valid_approval(self):
+    def _credit_requests(self, state):
+        """This order's approval requests in ``state`` (read as superuser), newest first.
+
+        Works on a quotation being edited too: the requests belong to the
+        saved order behind it.
+        """
         self.ensure_one()
-        if not self.id:
-            return self.env["credit.approval.request"]
-        return (
-            self.env["credit.approval.request"]
-            .sudo()
-            .search(
-                [
-                    ("order_id", "=", self.id),
-                    ("state", "=", "approved"),
-                    ("expiry_date", ">=", fields.Date.context_today(self)),
-                ],
-                order="approved_amount desc",
-                limit=1,
-            )
-        )
+        Request = self.env["credit.approval.request"].sudo()
+        if not self._origin.id:
+            return Request
+        domain = [("order_id", "=", self._origin.id), ("state", "=", state)]
+        if state == "approved":
+            domain.append(("expiry_date", ">=", fields.Date.context_today(self)))
+        return Request.search(domain, order="approved_amount desc, id desc" if state == "approved" else None)
+
+    def _credit_valid_approval(self):
+        """The approval covering this order (largest amount first), if any."""
+        return self._credit_requests("approved")[:1]
 
     def _credit_gate_check(self, extra_exposure=0.0, lock=False):
-        """Gather the figures and ask the rules. ``None`` when the gate is off.
+        """Gather the figures and ask the rules: a :class:`CreditCheck`.
 
-        Returns ``(GateInput, GateDecision, figures)``. A fixed number of
-        queries whatever the customer's number of invoices and orders.
+        A fixed number of queries whatever the customer's number of invoices
+        and orders.
         """
         self.ensure_one()
         order = self.sudo()
         company = order.company_id
         mode = company._credit_gate_mode()
         if mode == gate.MODE_OFF or (company.credit_exempt_online_payment and order._credit_paid_online()):
-            return None
+            return CreditCheck()
         partner = order.partner_id.commercial_partner_id.with_company(company)
         if lock:
             partner._credit_lock()
@@ -216,7 +283,15 @@ class SaleOrder(models.Model):
             overdue_threshold=company.credit_overdue_days,
             approved_amount=approval.approved_amount if approval else None,
         )
-        return data, gate.decide(data), figures
+        decision = gate.decide(data)
+        pending = order._credit_requests("pending")[:1] if decision.blocking else None
+        return CreditCheck(
+            data=data,
+            decision=decision,
+            overdue=figures["overdue"],
+            approval=approval or None,
+            pending=pending or None,
+        )
 
     def _credit_gate_error(self, extra_exposure=0.0, lock=False):
         """The refusal text for this order, or ``False`` when it may be confirmed."""
@@ -224,51 +299,34 @@ class SaleOrder(models.Model):
         if self.state not in ("draft", "sent"):
             return False
         check = self._credit_gate_check(extra_exposure=extra_exposure, lock=lock)
-        if not check or not check[1].blocking:
+        if not check.blocking:
             return False
-        data, decision, _figures = check
-        return self._credit_refusal_text(data, decision)
+        return self._credit_refusal_text(check)
 
-    @api.model
-    def _credit_gate_status(self, decision):
-        if decision.blocking:
-            return "block"
-        if decision.approved:
-            return "approved"
-        if decision.reasons:
-            return "warn"
-        return "pass"
-
-    def _credit_reason_lines(self, data, decision):
-        currency = self.company_id.currency_id
+    def _credit_reason_data(self, check):
+        """The broken rules as data (code and figures): what a request stores."""
+        if not check.decision:
+            return []
         partner = self.partner_id.commercial_partner_id.with_company(self.company_id).sudo()
-        lines = []
-        for reason in decision.reasons:
-            if reason.code == gate.REASON_HOLD:
-                lines.append(
-                    self.env._(
-                        "the customer is on credit hold (%(reason)s)",
-                        reason=partner.credit_hold_reason or self.env._("no reason given"),
-                    )
-                )
-            elif reason.code == gate.REASON_LIMIT:
-                lines.append(
-                    self.env._(
-                        "the order exceeds the credit limit by %(excess)s",
-                        excess=format_amount(self.env, reason.excess, currency),
-                    )
-                )
-            elif reason.code == gate.REASON_OVERDUE:
-                lines.append(
-                    self.env._(
-                        "an invoice is %(days)s days overdue (more than %(threshold)s allowed)",
-                        days=reason.days,
-                        threshold=data.overdue_threshold,
-                    )
-                )
-        return lines
+        return [
+            {
+                "code": reason.code,
+                "excess": reason.excess,
+                "days": reason.days,
+                "threshold": check.data.overdue_threshold,
+                "hold_reason": partner.credit_hold_reason or "",
+            }
+            for reason in check.decision.reasons
+        ]
 
-    def _credit_figures_line(self, data, decision):
+    def _credit_reason_lines(self, check):
+        """One translated line per broken rule, in the current user's language."""
+        return self.env["credit.approval.request"]._credit_reason_lines(
+            self.company_id, self._credit_reason_data(check)
+        )
+
+    def _credit_figures_line(self, check):
+        data, decision = check.data, check.decision
         currency = self.company_id.currency_id
 
         def amount(value):
@@ -285,52 +343,93 @@ class SaleOrder(models.Model):
             days=data.oldest_overdue_days,
         )
 
-    def _credit_refusal_text(self, data, decision):
-        reasons = "\n".join(f"- {line}" for line in self._credit_reason_lines(data, decision))
+    def _credit_pending_line(self, request):
+        return self.env._(
+            "Credit approval requested by %(user)s on %(date)s: waiting for a credit manager's decision.",
+            user=request.requested_by_id.name,
+            date=format_date(self.env, request.create_date),
+        )
+
+    def _credit_approval_line(self, approval):
+        return self.env._(
+            "Approved by %(user)s up to %(amount)s until %(date)s.",
+            user=approval.decided_by_id.name,
+            amount=format_amount(self.env, approval.approved_amount, approval.currency_id),
+            date=format_date(self.env, approval.expiry_date),
+        )
+
+    def _credit_refusal_text(self, check):
+        lines = [f"- {line}" for line in self._credit_reason_lines(check)]
+        if check.pending:
+            lines.append(self._credit_pending_line(check.pending))
         return self.env._(
             "%(order)s for %(customer)s cannot be confirmed:\n%(reasons)s\n%(figures)s",
             order=self.name,
             customer=self.partner_id.commercial_partner_id.display_name,
-            reasons=reasons,
-            figures=self._credit_figures_line(data, decision),
+            reasons="\n".join(lines),
+            figures=self._credit_figures_line(check),
         )
 
-    def _credit_banner(self, data, decision):
+    def _credit_banner(self, check):
+        decision = check.decision
         if not decision.reasons:
             return ""
-        reasons = "; ".join(self._credit_reason_lines(data, decision))
-        figures = self._credit_figures_line(data, decision)
+        reasons = "; ".join(self._credit_reason_lines(check))
+        figures = self._credit_figures_line(check)
         if decision.blocking:
             head = self.env._("Confirmation will be refused: %(reasons)s.", reasons=reasons)
-            tail = self.env._("A credit manager can approve this order: use Request Credit Approval.")
+            if check.pending:
+                tail = self._credit_pending_line(check.pending)
+            else:
+                tail = self.env._("A credit manager can approve this order: use Request Credit Approval.")
+            if check.approval:
+                tail = "\n".join(
+                    [
+                        self._credit_approval_line(check.approval),
+                        self.env._("This order is now above the approved amount."),
+                        tail,
+                    ]
+                )
             return f"{head}\n{figures}\n{tail}"
         if decision.approved:
             head = self.env._("Approved by a credit manager despite: %(reasons)s.", reasons=reasons)
-        else:
-            head = self.env._("Credit warning: %(reasons)s.", reasons=reasons)
+            return f"{head}\n{figures}\n{self._credit_approval_line(check.approval)}"
+        head = self.env._("Credit warning: %(reasons)s.", reasons=reasons)
         return f"{head}\n{figures}"
 
     def _credit_refusal(self, refused, messages):
-        """A RedirectWarning naming the refused orders, with a button to ask for approval."""
-        if len(refused) == 1:
-            footer = self.env._(
-                "Only a credit manager can unblock this order: ask for approval with the button below."
-            )
+        """The error refusing a batch: a button to ask for approval unless every refused order has asked."""
+        askable = refused.filtered(lambda order: not order._credit_requests("pending"))
+        if not askable:
+            error = UserError("\n\n".join(messages))
         else:
-            footer = self.env._(
-                "Only a credit manager can unblock these orders: ask for approval with the button below."
+            if len(askable) == 1:
+                footer = self.env._(
+                    "Only a credit manager can unblock this order: ask for approval with the button below."
+                )
+            else:
+                footer = self.env._(
+                    "Only a credit manager can unblock these orders: ask for approval with the button below."
+                )
+            action = self.env.ref("credit_risk_addon.credit_approval_request_wizard_action")
+            error = RedirectWarning(
+                "\n\n".join([*messages, footer]),
+                action.id,
+                self.env._("Request Credit Approval"),
+                {"default_order_ids": askable.ids},
             )
-        action = self.env.ref("credit_risk_addon.credit_approval_request_wizard_action")
-        return RedirectWarning(
-            "\n\n".join([*messages, footer]),
-            action.id,
-            self.env._("Request Credit Approval"),
-            {"default_order_ids": refused.ids},
-        )
+        # A refusal is an expected answer, not a server fault: the HTTP layer
+        # logs it on this level, without a traceback.
+        error.loglevel = logging.INFO
+        return error
 
     def _credit_log(self, body, partner=True):
-        """Post a credit note on the order, and on its customer unless ``partner`` is False."""
-        for order in self:
+        """Post a credit note on the order, and on its customer unless ``partner`` is False.
+
+        Posted as superuser so that a missing sender address never stops
+        the action being logged; the author stays the current user.
+        """
+        for order in self.sudo():
             order.message_post(body=body)
             if partner:
                 order.partner_id.commercial_partner_id.message_post(body=body)
@@ -345,12 +444,7 @@ class SaleOrder(models.Model):
             reference=transaction.reference,
         )
         order._credit_log(body)
-        managers = (
-            self.env.ref("credit_risk_addon.group_credit_manager")
-            .sudo()
-            .users.filtered(lambda user: order.company_id in user.company_ids)
-        )
-        for manager in managers:
+        for manager in order.company_id._credit_managers():
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Paid order held by the credit gate"),

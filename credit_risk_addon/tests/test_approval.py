@@ -200,7 +200,8 @@ class TestApproval(CreditRiskCommon):
                 }
             )
         self.assertEqual(request.state, "pending")
-        with self.assertRaises(RedirectWarning):
+        # Still refused; the request is pending, so no second request is offered.
+        with self.assertRaises(UserError):
             self.order.action_confirm()
 
     def test_manager_may_approve_own_request(self):

@@ -16,23 +16,20 @@ class CreditApprovalRequestWizard(models.TransientModel):
         for order in self.order_ids:
             if order.state not in ("draft", "sent"):
                 raise UserError(self.env._("%(order)s is no longer a quotation.", order=order.name))
-            if order.credit_approval_ids.filtered(lambda r: r.state == "pending"):
+            if order._credit_requests("pending"):
                 raise UserError(
                     self.env._("%(order)s already has a pending credit approval request.", order=order.name)
                 )
             check = order._credit_gate_check()
-            reasons = ""
             exposure = limit = 0.0
-            if check:
-                data, decision, _figures = check
-                reasons = "; ".join(order._credit_reason_lines(data, decision))
-                exposure, limit = data.exposure, data.credit_limit
+            if check.decision:
+                exposure, limit = check.data.exposure, check.data.credit_limit
             vals_list.append(
                 {
                     "order_id": order.id,
                     "company_id": order.company_id.id,
                     "request_note": self.note,
-                    "blocking_reasons": reasons,
+                    "blocking_data": order._credit_reason_data(check),
                     "order_amount": order._credit_order_amount(),
                     "exposure": exposure,
                     "credit_limit": limit,
