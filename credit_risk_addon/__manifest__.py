@@ -24,6 +24,9 @@
         "views/res_config_settings_views.xml",
         "views/credit_risk_menus.xml",
     ],
-    "demo": ["demo/credit_risk_demo.xml"],
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/credit_risk_demo.xml",
+    ],
     "pre_init_hook": "pre_init_hook",
 }

@@ -7,4 +7,5 @@ from . import (
     test_query_count,
     test_concurrency,
     test_role_day,
+    test_demo_data,
 )

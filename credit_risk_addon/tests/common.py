@@ -49,7 +49,7 @@ class CreditRiskCommon(TestSaleCommon):
         )
         cls.credit_manager = new_test_user(
             cls.env,
-            login="credit_manager",
+            login="test_credit_manager",
             groups="sales_team.group_sale_salesman,credit_risk_addon.group_credit_manager",
             email="m@example.com",
         )
