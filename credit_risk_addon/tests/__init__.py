@@ -6,4 +6,5 @@ from . import (
     test_credit_hold,
     test_query_count,
     test_concurrency,
+    test_role_access,
 )
