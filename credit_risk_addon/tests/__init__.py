@@ -7,5 +7,6 @@ from . import (
     test_query_count,
     test_concurrency,
     test_role_day,
+    test_role_access,
     test_demo_data,
 )
