@@ -88,6 +88,9 @@ class CreditApprovalRequest(models.Model):
     decided_on = fields.Datetime(readonly=True)
     used_on = fields.Datetime(readonly=True)
     is_valid = fields.Boolean(compute="_compute_is_valid", help="Approved, not expired and not yet used.")
+    can_withdraw = fields.Boolean(
+        compute="_compute_can_withdraw", help="Pending, and the current user asked for it or manages credit."
+    )
 
     @api.depends("order_id.name")
     def _compute_name(self):
@@ -118,6 +121,15 @@ class CreditApprovalRequest(models.Model):
         for request in self:
             request.is_valid = (
                 request.state == "approved" and request.expiry_date and request.expiry_date >= today
+            )
+
+    @api.depends("state", "requested_by_id")
+    @api.depends_context("uid")
+    def _compute_can_withdraw(self):
+        manager = self._is_credit_manager()
+        for request in self:
+            request.can_withdraw = request.state == "pending" and (
+                manager or request.requested_by_id == self.env.user
             )
 
     # ------------------------------------------------------------------

@@ -47,7 +47,7 @@ MENUS = {
 # (model, record, button, roles that must see it): any role that sees it must be able to use it.
 BUTTONS = [
     ("sale.order", "quotation", "action_view_credit_approvals", SALES),
-    ("sale.order", "quotation", "action_request_credit_approval", SALES),
+    ("sale.order", "blocked", "action_request_credit_approval", SALES),
     ("account.move", "invoice", "action_view_source_sale_orders", SALES + ACCOUNTING),
     ("res.partner", "customer", "action_view_credit_approvals", ()),
     ("res.partner", "customer", "action_credit_hold", ()),
@@ -85,6 +85,8 @@ class TestRoleAccess(CreditRiskCommon):
             .with_user(salesperson)
             .create({"order_id": quotation.id, "request_note": "Pays on Friday"})
         )
+        # Another blocked quotation, not asked for yet: it offers to ask.
+        blocked = cls.make_order(cls.customer, 15000.0, user=salesperson)
         (order | quotation).message_subscribe(cls.customer.ids)
         report = cls.env["credit.exposure.report"].search(
             [("partner_id", "=", cls.customer.id), ("company_id", "=", cls.company.id)]
@@ -92,6 +94,7 @@ class TestRoleAccess(CreditRiskCommon):
         cls.records = {
             "order": order,
             "quotation": quotation,
+            "blocked": blocked,
             "invoice": invoice,
             "customer": cls.customer,
             "request": request,
