@@ -57,7 +57,7 @@ class CreditApprovalRequest(models.Model):
     request_note = fields.Text(string="Why", required=True)
     # What stopped the order, as data (rule codes and figures), so that each
     # reader gets the reasons in their own language.
-    blocking_data = fields.Json(readonly=True, copy=False)
+    blocking_data = fields.Json(string="Blocking Rules", readonly=True, copy=False)
     blocking_reasons = fields.Text(
         compute="_compute_blocking_reasons", help="What stopped the order when approval was asked."
     )
@@ -403,6 +403,8 @@ class CreditApprovalRequest(models.Model):
                         excess=format_amount(self.env, reason.get("excess") or 0.0, currency),
                     )
                 )
+            elif code == "text":  # a request made before reasons were stored as data
+                lines.append(reason.get("text") or "")
             elif code == gate.REASON_OVERDUE:
                 lines.append(
                     self.env._(
