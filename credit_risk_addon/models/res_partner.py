@@ -106,6 +106,7 @@ class ResPartner(models.Model):
         compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS
     )
     credit_can_edit_limit = fields.Boolean(
+        string="Can Edit Credit Limits",
         compute="_compute_credit_can_edit_limit",
         help="The current user may change credit limits and holds (credit managers only).",
     )

@@ -352,7 +352,7 @@ class SaleOrder(models.Model):
 
     def _credit_approval_line(self, approval):
         return self.env._(
-            "Approved by %(user)s up to %(amount)s until %(date)s.",
+            "Approved by %(user)s: up to %(amount)s, valid until %(date)s.",
             user=approval.decided_by_id.name,
             amount=format_amount(self.env, approval.approved_amount, approval.currency_id),
             date=format_date(self.env, approval.expiry_date),

@@ -30,8 +30,8 @@ class CreditExposureReport(models.Model):
     available = fields.Monetary(string="Available Credit", readonly=True)
     unapplied_credits = fields.Monetary(
         readonly=True,
-        help="Credit notes and payments not matched with an invoice yet: the aging buckets less this "
-        "amount make the open receivable.",
+        help="Credit notes and payments not matched with an invoice yet: the aging buckets minus this "
+        "amount give the open receivable.",
     )
     overdue = fields.Monetary(string="Overdue Amount", readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True, aggregator="max")
