@@ -7,5 +7,6 @@ from . import (
     account_move,
     credit_approval_request,
     sale_order,
+    sale_order_line,
     payment_transaction,
 )

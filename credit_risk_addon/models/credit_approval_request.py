@@ -1,4 +1,7 @@
 import logging
+import math
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -8,6 +11,11 @@ from ..rules import gate
 
 _logger = logging.getLogger(__name__)
 
+# Fields of mail.thread and mail.activity.mixin that chatter actions write.
+MAIL_FIELDS = {"message_main_attachment_id", "message_follower_ids", "activity_ids", "message_ids"}
+# No amount a person types is larger than this (company currency).
+MAX_AMOUNT = 1e13
+MAX_APPROVAL_YEARS = 5
 # Fields that only the decision methods (manager) or the confirmation (use) write.
 DECISION_FIELDS = {
     "state",
@@ -36,22 +44,19 @@ class CreditApprovalRequest(models.Model):
         readonly=True,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    # A decided request is an audit record: it outlives its order, keeping
+    # the order's reference in ``name``.
     order_id = fields.Many2one(
         "sale.order",
         string="Sale Order",
-        required=True,
         index=True,
-        ondelete="cascade",
+        ondelete="set null",
         check_company=True,
         readonly=True,
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        compute="_compute_partner_id",
-        store=True,
-        index=True,
-    )
+    # The debtor the request was made for: an approval covers the order only
+    # while the order's debtor and company are the ones it was made for.
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True, readonly=True)
     salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
     requested_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_note = fields.Text(string="Why", required=True)
@@ -95,7 +100,8 @@ class CreditApprovalRequest(models.Model):
     @api.depends("order_id.name")
     def _compute_name(self):
         for request in self:
-            request.name = request.order_id.name or ""
+            # Kept when the order is deleted: the audit record still says which order it was.
+            request.name = request.order_id.name or request.name or ""
 
     @api.depends("name")
     @api.depends_context("lang")
@@ -111,16 +117,12 @@ class CreditApprovalRequest(models.Model):
                 self._credit_reason_lines(request.company_id, request.blocking_data or [])
             )
 
-    @api.depends("order_id.partner_id")
-    def _compute_partner_id(self):
-        for request in self:
-            request.partner_id = request.order_id.partner_id.commercial_partner_id
-
     def _compute_is_valid(self):
-        today = fields.Date.context_today(self)
         for request in self:
             request.is_valid = (
-                request.state == "approved" and request.expiry_date and request.expiry_date >= today
+                request.state == "approved"
+                and request.expiry_date
+                and request.expiry_date >= request.company_id._credit_today()
             )
 
     @api.depends("state", "requested_by_id")
@@ -137,10 +139,10 @@ class CreditApprovalRequest(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and not self._is_credit_manager():
-            for vals in vals_list:
-                if DECISION_FIELDS & (vals.keys() - {"state"}) or vals.get("state", "pending") != "pending":
-                    raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        if self.env.su:
+            vals_list = [self._completed_values(vals) for vals in vals_list]
+        else:
+            vals_list = [self._bound_values(vals) for vals in vals_list]
         requests = super().create(vals_list)
         for request in requests:
             request.order_id._credit_log(
@@ -154,9 +156,67 @@ class CreditApprovalRequest(models.Model):
         return requests
 
     def write(self, vals):
-        if DECISION_FIELDS & vals.keys() and not self.env.su and not self._is_credit_manager():
-            raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        # After creation only the decision and the use change a request, and
+        # they write as superuser once they have checked who asks: whatever
+        # model or relation a client writes through, it changes nothing here.
+        if not self.env.su and vals.keys() - MAIL_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "A credit approval request cannot be changed: a credit manager decides on it, "
+                    "its requester may withdraw it."
+                )
+            )
         return super().write(vals)
+
+    @api.model
+    def _completed_values(self, vals):
+        """A request created by the server itself: its debtor and company default to its order's."""
+        order = self.env["sale.order"].browse(vals.get("order_id")).sudo()
+        if not order:
+            return vals
+        return {"partner_id": order._credit_debtor().id, "company_id": order.company_id.id, **vals}
+
+    @api.model
+    def _bound_values(self, vals):
+        """What a request records, computed by the server from its order; only the note is the client's.
+
+        ``requested_amount`` (a confirmed order that is to grow) may ask for
+        more than the order's total now; never less.
+        """
+        if DECISION_FIELDS & vals.keys() or vals.get("state", "pending") != "pending":
+            raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        order = self.env["sale.order"].browse(vals.get("order_id"))
+        order.check_access("read")
+        order = order.sudo()
+        if not order.exists():
+            raise UserError(self.env._("A credit approval request needs an existing sale order."))
+        if order.state not in ("draft", "sent", "sale"):
+            raise UserError(self.env._("%(order)s can no longer be approved.", order=order.name))
+        if order._credit_requests("pending"):
+            raise UserError(
+                self.env._("%(order)s already has a pending credit approval request.", order=order.name)
+            )
+        note = (vals.get("request_note") or "").strip()
+        if not note:
+            raise ValidationError(self.env._("Say why the order should be approved."))
+        amount = order._credit_order_amount()
+        requested = vals.get("order_amount")
+        if order.state == "sale" and isinstance(requested, (int, float)) and math.isfinite(requested):
+            if requested > MAX_AMOUNT:
+                raise ValidationError(self.env._("The requested amount is too large."))
+            amount = max(amount, requested)
+        check = order._credit_gate_check()
+        return {
+            "order_id": order.id,
+            "company_id": order.company_id.id,
+            "partner_id": order._credit_debtor().id,
+            "requested_by_id": self.env.user.id,
+            "request_note": note,
+            "order_amount": amount,
+            "exposure": check.data.exposure if check.data else 0.0,
+            "credit_limit": check.data.credit_limit if check.data else 0.0,
+            "blocking_data": order._credit_reason_data(check),
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_decided(self):
@@ -199,6 +259,17 @@ class CreditApprovalRequest(models.Model):
         if not self.env.su and not self._is_credit_manager():
             raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
         for request in self:
+            if (
+                request.company_id.credit_no_self_approval
+                and request.requested_by_id == self.env.user
+                and not self.env.su
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(request)s was requested by you: another credit manager decides on it.",
+                        request=request.display_name,
+                    )
+                )
             if request.state != "pending":
                 raise UserError(
                     self.env._(
@@ -215,8 +286,18 @@ class CreditApprovalRequest(models.Model):
         note = (note or "").strip()
         if not note:
             raise ValidationError(self.env._("A reason is required to approve a credit request."))
-        if not expiry_date or expiry_date < fields.Date.context_today(self):
+        today = self.company_id._credit_today()
+        expiry_date = fields.Date.to_date(expiry_date) if isinstance(expiry_date, str) else expiry_date
+        if not expiry_date or expiry_date < today:
             raise ValidationError(self.env._("The approval must expire today or later."))
+        if expiry_date > today + relativedelta(years=MAX_APPROVAL_YEARS):
+            raise ValidationError(
+                self.env._("An approval cannot last more than %(years)s years.", years=MAX_APPROVAL_YEARS)
+            )
+        if not isinstance(amount, (int, float)) or not math.isfinite(amount) or amount > MAX_AMOUNT:
+            raise ValidationError(self.env._("The approved amount must be a number of a sensible size."))
+        if not self.order_id:
+            raise UserError(self.env._("The order of %(request)s no longer exists.", request=self.name))
         order_amount = self.order_id.sudo()._credit_order_amount()
         if float_compare(amount or 0.0, order_amount, precision_rounding=self.currency_id.rounding) < 0:
             raise ValidationError(
@@ -226,7 +307,7 @@ class CreditApprovalRequest(models.Model):
                     total=format_amount(self.env, order_amount, self.currency_id),
                 )
             )
-        self.write(
+        self.sudo().write(
             {
                 "state": "approved",
                 "approved_amount": amount,
@@ -254,7 +335,7 @@ class CreditApprovalRequest(models.Model):
         note = (note or "").strip()
         if not note:
             raise ValidationError(self.env._("A reason is required to refuse a credit request."))
-        self.write(
+        self.sudo().write(
             {
                 "state": "refused",
                 "decision_note": note,
@@ -286,7 +367,8 @@ class CreditApprovalRequest(models.Model):
         for request in self.sudo():
             request.message_post(body=body)
             request.order_id._credit_log(body, partner=False)
-            request.partner_id.message_post(body=body)
+            if request.partner_id:
+                request.partner_id.message_post(body=body)
 
     @api.model
     def _cron_expire_approvals(self, batch_size=500):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..rules import aging
@@ -44,8 +44,8 @@ FIGURE_SOURCES = {
         "state",
     ],
     "account.account": ["account_type"],
-    "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
-    "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
+    "sale.order.line": ["display_type", "invoice_lines", "order_id", "price_subtotal", "price_total"],
+    "sale.order": ["company_id", "currency_rate", "partner_id", "partner_invoice_id", "state"],
     "res.partner": ["commercial_partner_id", "credit_limit", "credit_hold"],
     "res.company": [
         "credit_include_draft_invoices",
@@ -159,23 +159,36 @@ class CreditFigures(models.AbstractModel):
                   JOIN account_move move ON move.id = line.move_id
                   JOIN res_partner partner ON partner.id = move.partner_id
                  WHERE move.state = 'draft'
-                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   -- Draft credit notes never lower the exposure.
+                   AND move.move_type = 'out_invoice'
                    AND line.display_type = 'product'
                    AND %(move_scope)s
               GROUP BY move.company_id, partner.commercial_partner_id
             ), orders AS (
+                -- Ordered and not invoiced yet (posted invoices; drafts are
+                -- counted with the draft invoices), tax included, whatever
+                -- the invoicing policy: goods invoiced on delivery count
+                -- before they are delivered. The debtor is the commercial
+                -- entity of the invoice address.
                 SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
                        SUM(
-                           sol.untaxed_amount_to_invoice
-                           * CASE WHEN sol.price_subtotal <> 0
-                                  THEN sol.price_total / sol.price_subtotal ELSE 1 END
+                           (sol.price_total - COALESCE(invoiced.amount, 0))
                            / COALESCE(NULLIF(sale.currency_rate, 0), 1)
                        ) AS orders
                   FROM sale_order_line sol
                   JOIN sale_order sale ON sale.id = sol.order_id
-                  JOIN res_partner partner ON partner.id = sale.partner_id
+                  JOIN res_partner partner ON partner.id = COALESCE(sale.partner_invoice_id, sale.partner_id)
+             LEFT JOIN LATERAL (
+                    SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
+                                    ELSE aml.price_total END) AS amount
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                      JOIN account_move move ON move.id = aml.move_id
+                     WHERE rel.order_line_id = sol.id
+                       AND move.state = 'posted'
+                  ) invoiced ON TRUE
                  WHERE sale.state = 'sale'
-                   AND sol.untaxed_amount_to_invoice > 0
+                   AND sol.display_type IS NULL
                    AND %(sale_scope)s
               GROUP BY sale.company_id, partner.commercial_partner_id
             ), invoiced AS (
@@ -251,7 +264,7 @@ class CreditFigures(models.AbstractModel):
         """
         partner_ids = list(partner_ids)
         self._flush_sources()
-        today = fields.Date.context_today(self)
+        today = company._credit_today()
         saved_ids = [partner_id for partner_id in partner_ids if partner_id]
         rows = self.env.execute_query_dict(self._figures_query(today, [company.id], saved_ids))
         by_partner = {row["partner_id"]: row for row in rows}

@@ -14,6 +14,12 @@ class PaymentTransaction(models.Model):
             if len(tx.sale_order_ids) != 1 or not orders or not orders._is_confirmation_amount_reached():
                 continue
             if orders._credit_gate_error(lock=True):
-                orders._credit_hold_paid_order(tx)
+                orders._credit_hold_for_review(
+                    self.env._(
+                        "Paid online (%(reference)s) but not confirmed: it breaks a credit rule. "
+                        "A credit manager must approve it.",
+                        reference=tx.reference,
+                    )
+                )
                 held_txs |= tx
         return super(PaymentTransaction, self - held_txs)._check_amount_and_confirm_order()

@@ -42,6 +42,31 @@ class ResCompany(models.Model):
         "and the credit managers are told.",
     )
 
+    credit_no_self_approval = fields.Boolean(
+        string="No Self-Approval",
+        default=True,
+        help="A credit manager cannot decide on a credit approval request they made themselves.",
+    )
+    credit_online_payment_share = fields.Float(
+        string="Paid Share for the Exemption (%)",
+        default=100.0,
+        digits=(5, 2),
+        help="An order paid online is exempt from the credit check only when payments that are done "
+        "(not merely authorized) cover this share of its total.",
+    )
+
+    @api.constrains("credit_online_payment_share")
+    def _check_credit_online_payment_share(self):
+        for company in self:
+            share = company.credit_online_payment_share
+            if not 0 < share <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The paid share of %(company)s must be more than 0 and at most 100 percent.",
+                        company=company.name,
+                    )
+                )
+
     @api.constrains("credit_overdue_days")
     def _check_credit_overdue_days(self):
         for company in self:
@@ -66,6 +91,11 @@ class ResCompany(models.Model):
             include_draft_invoices=self.credit_include_draft_invoices,
             include_orders=self.credit_include_orders,
         )
+
+    def _credit_today(self):
+        """Today in the company's own time zone (its address's), whatever a client sends."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
 
     def _credit_managers(self):
         """The people who decide credit matters in this company (OdooBot excluded)."""

@@ -13,3 +13,7 @@ class ResConfigSettings(models.TransientModel):
     credit_exempt_online_payment = fields.Boolean(
         related="company_id.credit_exempt_online_payment", readonly=False
     )
+    credit_online_payment_share = fields.Float(
+        related="company_id.credit_online_payment_share", readonly=False
+    )
+    credit_no_self_approval = fields.Boolean(related="company_id.credit_no_self_approval", readonly=False)

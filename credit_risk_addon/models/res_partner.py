@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, Query, float_compare, format_amount
@@ -9,8 +11,12 @@ from .credit_figures import FIGURE_SOURCES
 CREDIT_READ_GROUPS = (
     "credit_risk_addon.group_credit_user,account.group_account_invoice,account.group_account_readonly"
 )
-# Fields only a credit manager may change (the server refuses anyone else).
-MANAGER_FIELDS = ("credit_limit", "use_partner_credit_limit", "credit_hold", "credit_hold_reason")
+# Fields only a credit manager may change (the server refuses anyone else);
+# use_partner_credit_limit is Odoo's switch for credit_limit.
+MANAGER_VALUE_FIELDS = ("credit_limit", "credit_hold", "credit_hold_reason")
+# No limit a person types is larger than this (company currency).
+MAX_LIMIT = 1e13
+MAX_REASON_LENGTH = 500
 _OPERATORS = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -35,6 +41,9 @@ FIGURE_FIELD_COLUMNS = {
     "days_sales_outstanding": "dso",
     **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
 }
+
+
+COLUMN_FIELDS = {column: fname for fname, column in FIGURE_FIELD_COLUMNS.items()}
 
 
 def _figure_field(string, column, field_type=fields.Monetary, **kwargs):
@@ -173,7 +182,9 @@ class ResPartner(models.Model):
         The figures live in ``credit.exposure.report`` (one SQL view);
         customers without any activity have no row there and count as 0.
         """
-        if operator not in _OPERATORS or not isinstance(value, (int, float)):
+        # A figure the user may not read is not searchable either: a search is an oracle.
+        self.check_field_access_rights("read", [COLUMN_FIELDS[column]])
+        if operator not in _OPERATORS or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValidationError(self.env._("Unsupported search on credit figures: %(op)s", op=operator))
         report = self.env["credit.exposure.report"].sudo()
         company_domain = [("company_id", "=", self.env.company.id)]
@@ -245,6 +256,13 @@ class ResPartner(models.Model):
     @api.constrains("credit_limit")
     def _check_credit_limit_positive(self):
         for partner in self.sudo():
+            if not math.isfinite(partner.credit_limit) or partner.credit_limit > MAX_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "The credit limit of %(partner)s must be a number of a sensible size.",
+                        partner=partner.display_name,
+                    )
+                )
             if partner.credit_limit < 0:
                 raise ValidationError(
                     self.env._(
@@ -259,36 +277,92 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        partners = super().create(vals_list)
         if not self._credit_is_manager():
-            fallback = self._fields["credit_limit"].get_company_dependent_fallback(self) or 0.0
-            for vals in vals_list:
-                limit_set = float_compare(vals.get("credit_limit") or 0.0, fallback or 0.0, 2) != 0
-                if ("credit_limit" in vals and limit_set) or vals.get("credit_hold"):
-                    raise AccessError(self._credit_manager_only_message())
-        return super().create(vals_list)
+            # Checked on what was created, not on what was sent: context
+            # defaults, imports and the sync from a parent company included.
+            partners._credit_check_standing({})
+        return partners
 
     def write(self, vals):
+        manager = self._credit_is_manager()
+        before = {} if manager else self._credit_standing()
         old_limits = {}
         if "credit_limit" in vals or "use_partner_credit_limit" in vals:
             old_limits = {partner.id: partner.sudo().credit_limit for partner in self}
-        if not self._credit_is_manager() and self._credit_guarded_changes(vals):
-            raise AccessError(self._credit_manager_only_message())
+        moves = {"parent_id", "is_company"} & vals.keys()
+        commercial_before = {partner.id: partner.commercial_partner_id for partner in self} if moves else {}
+        if moves and not manager:
+            self._credit_check_move(vals)
         result = super().write(vals)
+        if commercial_before:
+            became = self._credit_reset_new_entities(commercial_before)
+            before.update(became._credit_standing() if before else {})
+        if not manager:
+            self._credit_check_standing(before)
         if old_limits:
             self._credit_log_limit_changes(old_limits)
         return result
 
-    def _credit_guarded_changes(self, vals):
-        """Names of manager-only fields that ``vals`` would really change."""
-        changed = []
-        for name in MANAGER_FIELDS:
-            if name not in vals:
+    def _credit_standing(self):
+        """The manager-only values of these partners in the current company."""
+        return {partner.id: tuple(partner.sudo()[name] for name in MANAGER_VALUE_FIELDS) for partner in self}
+
+    def _credit_check_standing(self, before):
+        """Refuse when a partner's manager-only values differ from ``before`` (a new partner's when
+        absent), unless a contact merely carries its company's values (synced by Odoo)."""
+        fallback = self._fields["credit_limit"].get_company_dependent_fallback(self) or 0.0
+        new_partner = (fallback, False, False)
+        for partner in self:
+            now = self.browse(partner.id)._credit_standing()[partner.id]
+            commercial = partner.commercial_partner_id
+            synced = commercial != partner and now[0] == commercial.sudo().credit_limit and not any(now[1:])
+            if self._credit_differs(now, before.get(partner.id, new_partner)) and not synced:
+                raise AccessError(self._credit_manager_only_message())
+
+    @staticmethod
+    def _credit_differs(now, then):
+        return (
+            float_compare(now[0] or 0.0, then[0] or 0.0, 2) != 0
+            or bool(now[1]) != bool(then[1])
+            or ((now[2] or False) != (then[2] or False))
+        )
+
+    def _credit_check_move(self, vals):
+        """A non-manager does not move a customer's credit standing: a customer on hold or with its own
+        limit is not put under another company, and no contact leaves a customer on hold (its orders
+        would be judged on another standing)."""
+        for partner in self.sudo():
+            moved = ("parent_id" in vals and (vals["parent_id"] or False) != partner.parent_id.id) or (
+                "is_company" in vals and bool(vals["is_company"]) != partner.is_company
+            )
+            if not moved:
                 continue
-            field = self._fields[name]
-            new = field.convert_to_record(field.convert_to_cache(vals[name], self), self)
-            if any(partner.sudo()[name] != new for partner in self):
-                changed.append(name)
-        return changed
+            commercial = partner.commercial_partner_id
+            own_standing = commercial == partner and (partner.credit_hold or partner.use_partner_credit_limit)
+            if own_standing or commercial.credit_hold:
+                raise AccessError(
+                    self.env._(
+                        "%(partner)s belongs to a customer on credit hold or with its own credit limit: "
+                        "only a credit manager can move it.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def _credit_reset_new_entities(self, commercial_before):
+        """A contact that becomes a company of its own does not keep the limit it was synced from its
+        former company: it starts with the default limit, in every company."""
+        became = self.filtered(
+            lambda partner: (
+                commercial_before[partner.id] != partner and partner.commercial_partner_id == partner
+            )
+        )
+        if became:
+            self.env.cr.execute(
+                SQL("UPDATE res_partner SET credit_limit = NULL WHERE id IN %s", tuple(became.ids))
+            )
+            became.invalidate_recordset(["credit_limit"])
+        return became
 
     def _credit_log_limit_changes(self, old_limits):
         company = self.env.company
@@ -357,6 +431,10 @@ class ResPartner(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError(self.env._("A reason is required to put on or release a credit hold."))
+        if len(reason) > MAX_REASON_LENGTH:
+            raise ValidationError(
+                self.env._("Keep the reason under %(length)s characters.", length=MAX_REASON_LENGTH)
+            )
         company = self.env.company
         partners = self.commercial_partner_id
         # Authorised above; the manager may lack the generic right to edit contacts.

@@ -7,8 +7,33 @@ from odoo.tools import format_amount, format_date
 
 from ..rules import gate
 
-# Cursor-cache key of the orders action_confirm() has just let through.
-GATE_PASSED_KEY = "credit_risk_addon.gate_passed"
+# Context key of the GatePass action_confirm() hands to core's confirmation.
+GATE_PASS_KEY = "credit_gate_pass"
+# Stored computed amounts the credit figures and the gate read: the server
+# computes them, a client never sets them (an RPC write would otherwise be kept).
+SERVER_COMPUTED_FIELDS = {
+    "sale.order": {"amount_untaxed", "amount_tax", "amount_total", "currency_rate", "amount_to_invoice"},
+    "sale.order.line": {
+        "price_subtotal",
+        "price_tax",
+        "price_total",
+        "qty_invoiced",
+        "qty_invoiced_posted",
+        "qty_to_invoice",
+        "untaxed_amount_invoiced",
+        "untaxed_amount_to_invoice",
+        "amount_to_invoice",
+    },
+}
+# Changes to a confirmed order that can raise what its customer owes.
+GROWTH_FIELDS = {
+    "partner_id",
+    "partner_invoice_id",
+    "company_id",
+    "currency_id",
+    "pricelist_id",
+    "date_order",
+}
 GATE_STATUS = [
     ("none", "No Credit Check"),
     ("pass", "Will Pass"),
@@ -17,8 +42,34 @@ GATE_STATUS = [
     ("pending", "Approval Pending"),
     ("block", "Will Be Refused"),
 ]
+# Credit figures are for the company's staff: portal and public users read none.
+INTERNAL_GROUP = "base.group_user"
 # Who sees an order's approval requests (their record rules say which).
 APPROVAL_READ_GROUPS = "sales_team.group_sale_salesman,credit_risk_addon.group_credit_user"
+
+
+class GatePass:
+    """The orders action_confirm() has just judged, with the amount each was judged at.
+
+    It travels in the context to core's confirmation (which asks the gate
+    again, and writes the state). JSON-RPC and XML-RPC carry plain values
+    only, never an instance of this class: no client can forge it.
+    """
+
+    __slots__ = ("amounts",)
+
+    def __init__(self, amounts):
+        self.amounts = dict(amounts)
+
+    @classmethod
+    def of(cls, env):
+        value = env.context.get(GATE_PASS_KEY)
+        return value if isinstance(value, cls) else cls({})
+
+    def covers(self, order):
+        return order.id in self.amounts and not order.currency_id.compare_amounts(
+            self.amounts[order.id], order._credit_total()
+        )
 
 
 @dataclass(frozen=True)
@@ -55,7 +106,10 @@ class CreditCheck:
 def _gate_amount(string):
     """A figure of the credit panel, in company currency."""
     return fields.Monetary(
-        string=string, currency_field="credit_currency_id", compute="_compute_partner_credit_warning"
+        string=string,
+        currency_field="credit_currency_id",
+        compute="_compute_partner_credit_warning",
+        groups=INTERNAL_GROUP,
     )
 
 
@@ -66,7 +120,7 @@ class SaleOrder(models.Model):
     # the customer's figures in the order's company.
     credit_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     credit_gate_status = fields.Selection(
-        GATE_STATUS, string="Credit Check", compute="_compute_partner_credit_warning"
+        GATE_STATUS, string="Credit Check", compute="_compute_partner_credit_warning", groups=INTERNAL_GROUP
     )
     credit_gate_limit = _gate_amount("Credit Limit")
     credit_gate_exposure = _gate_amount("Current Exposure")
@@ -75,7 +129,14 @@ class SaleOrder(models.Model):
     credit_gate_overdue = _gate_amount("Overdue Amount")
     credit_gate_approved_amount = _gate_amount("Approved Up To")
     credit_gate_approval_expiry = fields.Date(
-        string="Approval Valid Until", compute="_compute_partner_credit_warning"
+        string="Approval Valid Until", compute="_compute_partner_credit_warning", groups=INTERNAL_GROUP
+    )
+    credit_review_pending = fields.Boolean(
+        string="Waiting for Credit Review",
+        copy=False,
+        readonly=True,
+        help="Accepted or paid by the customer, but held by the credit gate until a credit manager "
+        "approves it.",
     )
     credit_approval_ids = fields.One2many(
         "credit.approval.request", "order_id", string="Credit Approvals", groups=APPROVAL_READ_GROUPS
@@ -87,14 +148,18 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Compute
     # ------------------------------------------------------------------
-    @api.depends("company_id", "partner_id", "amount_total", "state")
+    @api.depends("company_id", "partner_id", "partner_invoice_id", "amount_total", "state")
+    @api.depends_context("uid")
     def _compute_partner_credit_warning(self):
         # Replaces the core banner text with one built from this module's
         # figures (right company, full exposure, hold and overdue rules).
         result = super()._compute_partner_credit_warning()
         for order in self:
             check = CreditCheck()
-            if order.state in ("draft", "sent") and order.partner_id and order.company_id:
+            if self.env.user.share:
+                # Portal and public users (a customer, a link holder) see no credit figure.
+                order.partner_credit_warning = ""
+            elif order.state in ("draft", "sent") and order.partner_id and order.company_id:
                 check = order._credit_gate_check()
             if check.decision is None:
                 order.update(
@@ -136,16 +201,69 @@ class SaleOrder(models.Model):
             order.credit_approval_count = counts.get(order._origin.id, 0)
 
     # ------------------------------------------------------------------
+    # CRUD: every other door to a confirmed order leads through the gate
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._credit_check_computed_fields(vals)
+        # An order created confirmed (RPC, import) is created as a quotation
+        # and confirmed through action_confirm(), the gate's door.
+        confirm = [index for index, vals in enumerate(vals_list) if vals.get("state") == "sale"]
+        if confirm and not GatePass.of(self.env).amounts:
+            vals_list = [
+                dict(vals, state="draft") if index in confirm else vals
+                for index, vals in enumerate(vals_list)
+            ]
+        orders = super().create(vals_list)
+        to_confirm = self.browse([orders[index].id for index in confirm]).filtered(
+            lambda o: o.state != "sale"
+        )
+        if to_confirm:
+            to_confirm.action_confirm()
+        return orders
+
+    def write(self, vals):
+        self._credit_check_computed_fields(vals)
+        gate_pass = GatePass.of(self.env)
+        to_confirm = self.browse()
+        if vals.get("state") == "sale":
+            to_confirm = self.filtered(lambda order: order.state != "sale" and not gate_pass.covers(order))
+            if to_confirm:
+                vals = {key: value for key, value in vals.items() if key != "state"}
+        before = self._credit_snapshot() if GROWTH_FIELDS & vals.keys() else {}
+        result = super().write(vals) if vals or not to_confirm else True
+        if before:
+            self._credit_check_growth(before)
+        if to_confirm:
+            to_confirm.action_confirm()
+        return result
+
+    def unlink(self):
+        # Decided requests stay as audit records (their order reference is
+        # kept); a pending one has nothing left to decide.
+        pending = (
+            self.env["credit.approval.request"]
+            .sudo()
+            .search([("order_id", "in", self.ids), ("state", "=", "pending")])
+        )
+        if pending:
+            pending.write({"state": "cancelled"})
+            pending._close_manager_activities()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_confirm(self):
-        # The gate itself lives in _confirmation_error_message(); here the
-        # refusals of a batch are gathered into one message with a button
-        # to ask for approval, instead of the first plain error.
+        # The gate judges the whole batch here: the refusals are gathered
+        # into one message with a button to ask for approval, instead of
+        # the first plain error of core's loop.
         refused = self.env["sale.order"]
         messages = []
         pending = {}
         warned = {}
+        amounts = {}
         for order in self:
             if order.state not in ("draft", "sent"):
                 continue
@@ -155,23 +273,17 @@ class SaleOrder(models.Model):
                 refused |= order
                 messages.append(order._credit_refusal_text(check))
                 continue
+            amount = order._credit_order_amount()
+            amounts[order.id] = order._credit_total()
             # A negative order never makes room for the next one of the batch.
-            pending[key] = pending.get(key, 0.0) + max(order._credit_order_amount(), 0.0)
+            pending[key] = pending.get(key, 0.0) + max(amount, 0.0)
             if check.decision and check.decision.reasons and not check.decision.approved:
                 warned[order] = order._credit_reason_lines(check)
         if refused:
             raise self._credit_refusal(refused, messages)
-        # Core's loop asks _confirmation_error_message() again for each order:
-        # the orders just checked (same total) are not checked twice. The mark
-        # lives on the cursor, out of any client's reach, for this call only.
-        passed = self.env.cr.cache.setdefault(GATE_PASSED_KEY, {})
-        marked = {order.id: order.amount_total for order in self if order.id not in passed}
-        passed.update(marked)
-        try:
-            result = super().action_confirm()
-        finally:
-            for order_id in marked:
-                passed.pop(order_id, None)
+        # Core asks _confirmation_error_message() again for each order and
+        # writes the state: the pass tells both these orders were just judged.
+        result = super(SaleOrder, self.with_context(**{GATE_PASS_KEY: GatePass(amounts)})).action_confirm()
         for order, lines in warned.items():
             order._credit_log(
                 self.env._(
@@ -185,20 +297,29 @@ class SaleOrder(models.Model):
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
-        if error:
+        if error or GatePass.of(self.env).covers(self):
             return error
-        passed = self.env.cr.cache.get(GATE_PASSED_KEY, {})
-        if self.id in passed and passed[self.id] == self.amount_total:
-            return False
         return self._credit_gate_error(lock=True)
 
     def _action_confirm(self):
+        self.filtered("credit_review_pending").sudo().credit_review_pending = False
         result = super()._action_confirm()
         for order in self:
             approval = order._credit_valid_approval()
-            if approval:
+            if approval and approval.state == "approved":
                 approval._mark_used()
         return result
+
+    def _validate_order(self):
+        # The portal's acceptance (signature) and payment flows confirm here.
+        # A quotation the gate refuses stays a quotation, signature kept,
+        # waiting for credit review; its customer sees no internal figure.
+        blocked = self.filtered(lambda order: order.state in ("draft", "sent") and order._credit_gate_error())
+        for order in blocked:
+            order._credit_hold_for_review(
+                self.env._("Accepted by the customer but not confirmed: it breaks a credit rule.")
+            )
+        return super(SaleOrder, self - blocked)._validate_order() if self - blocked else None
 
     def action_request_credit_approval(self):
         return {
@@ -222,66 +343,115 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+    def _credit_debtor(self):
+        """Who owes the money: the commercial entity of the invoice address.
+
+        Invoices of the order are made out to its invoice address, so its
+        commercial entity is the customer whose limit, hold and exposure
+        the gate judges (the ordering customer when no other address is set).
+        """
+        self.ensure_one()
+        return (self.partner_invoice_id or self.partner_id).commercial_partner_id
+
     def _credit_key(self):
-        return (self.company_id.id, self.partner_id.commercial_partner_id.id)
+        return (self.company_id.id, self._credit_debtor().id)
+
+    def _credit_total(self):
+        """The order total from its lines, in order currency.
+
+        Not the order's stored total: a client may write that one; the
+        lines' amounts are computed fields no client may set (see
+        ``_credit_check_computed_fields``).
+        """
+        self.ensure_one()
+        return sum(line.price_total for line in self.sudo().order_line if not line.display_type)
 
     def _credit_order_amount(self):
-        """This order's total in company currency, at the order's rate."""
+        """This order's total in company currency, at the rate of the currency table on the order date."""
         self.ensure_one()
-        return self.amount_total / (self.currency_rate or 1.0)
+        company = self.company_id
+        currency = self.currency_id or company.currency_id
+        day = fields.Date.to_date(self.date_order) if self.date_order else company._credit_today()
+        return currency._convert(self._credit_total(), company.currency_id, company, day, round=False)
 
     def _credit_paid_online(self):
-        """A confirmed online payment covers what confirmation requires."""
+        """Payments that are done (not merely authorized) cover the company's share of the order."""
         self.ensure_one()
-        return any(tx.state in ("authorized", "done") for tx in self.sudo().transaction_ids) and (
-            self._is_confirmation_amount_reached()
-        )
+        share = self.company_id.credit_online_payment_share / 100.0
+        paid = sum(tx.amount for tx in self.sudo().transaction_ids if tx.state == "done")
+        total = self._credit_total()
+        return total > 0 and self.currency_id.compare_amounts(paid, total * share) >= 0
 
-    def _credit_requests(self, state):
-        """This order's approval requests in ``state`` (read as superuser), newest first.
+    def _credit_requests(self, states):
+        """This order's approval requests in ``states`` (read as superuser), newest first.
 
-        Works on a quotation being edited too: the requests belong to the
-        saved order behind it.
+        Approvals count only while unexpired and bound to the order's current
+        customer and company. Works on a quotation being edited too: the
+        requests belong to the saved order behind it.
         """
         self.ensure_one()
         Request = self.env["credit.approval.request"].sudo()
         if not self._origin.id:
             return Request
-        domain = [("order_id", "=", self._origin.id), ("state", "=", state)]
-        if state == "approved":
-            domain.append(("expiry_date", ">=", fields.Date.context_today(self)))
-        return Request.search(domain, order="approved_amount desc, id desc" if state == "approved" else None)
+        states = [states] if isinstance(states, str) else list(states)
+        domain = [("order_id", "=", self._origin.id), ("state", "in", states)]
+        if {"approved", "used"} & set(states):
+            domain += [
+                ("expiry_date", ">=", self.company_id._credit_today()),
+                ("partner_id", "=", self._credit_debtor().id),
+                ("company_id", "=", self.company_id.id),
+            ]
+            return Request.search(domain, order="approved_amount desc, id desc")
+        return Request.search(domain)
 
     def _credit_valid_approval(self):
-        """The approval covering this order (largest amount first), if any."""
-        return self._credit_requests("approved")[:1]
+        """The approval covering this order (largest amount first), if any.
 
-    def _credit_gate_check(self, extra_exposure=0.0, lock=False):
+        A confirmed order keeps the approval it was confirmed with: it covers
+        the order's growth up to the approved amount.
+        """
+        return self._credit_requests(
+            ["approved"] if self.state in ("draft", "sent") else ["approved", "used"]
+        )[:1]
+
+    def _credit_gate_check(self, extra_exposure=0.0, lock=False, increase=None):
         """Gather the figures and ask the rules: a :class:`CreditCheck`.
 
-        A fixed number of queries whatever the customer's number of invoices
-        and orders.
+        ``increase`` judges the growth of a confirmed order, already counted
+        in the figures, like a new order of that amount. A fixed number of
+        queries whatever the customer's number of invoices and orders.
         """
         self.ensure_one()
         order = self.sudo()
         company = order.company_id
         mode = company._credit_gate_mode()
-        if mode == gate.MODE_OFF or (company.credit_exempt_online_payment and order._credit_paid_online()):
+        if mode == gate.MODE_OFF or (
+            increase is None and company.credit_exempt_online_payment and order._credit_paid_online()
+        ):
             return CreditCheck()
-        partner = order.partner_id.commercial_partner_id.with_company(company)
+        partner = order._credit_debtor().with_company(company)
         if lock:
             partner._credit_lock()
         figures = self.env["credit.figures"].sudo()._fetch(company, partner.ids)[partner.id]
         approval = order._credit_valid_approval()
+        exposure = figures["exposure"] + extra_exposure
+        order_amount = order._credit_order_amount()
+        approved = approval.approved_amount if approval else None
+        if increase is not None:
+            # What the approval still covers on top of what was judged before.
+            exposure -= increase
+            if approved is not None:
+                approved -= order_amount - increase
+            order_amount = increase
         data = gate.GateInput(
             mode=mode,
             credit_limit=partner.credit_limit,
-            exposure=figures["exposure"] + extra_exposure,
-            order_amount=order._credit_order_amount(),
+            exposure=exposure,
+            order_amount=order_amount,
             on_hold=partner.credit_hold,
             oldest_overdue_days=figures["oldest_overdue_days"],
             overdue_threshold=company.credit_overdue_days,
-            approved_amount=approval.approved_amount if approval else None,
+            approved_amount=approved,
         )
         decision = gate.decide(data)
         pending = order._credit_requests("pending")[:1] if decision.blocking else None
@@ -292,6 +462,52 @@ class SaleOrder(models.Model):
             approval=approval or None,
             pending=pending or None,
         )
+
+    @api.model
+    def _credit_check_computed_fields(self, vals, model_name="sale.order"):
+        """Refuse a client's value for a computed amount the credit figures read."""
+        forced = sorted(SERVER_COMPUTED_FIELDS[model_name] & vals.keys())
+        if forced and not self.env.su:
+            model = self.env[model_name]
+            raise UserError(
+                self.env._(
+                    "These fields are computed and cannot be set: %(fields)s.",
+                    fields=", ".join(model._fields[name]._description_string(self.env) for name in forced),
+                )
+            )
+
+    def _credit_snapshot(self):
+        """Debtor and amount of the confirmed orders among these, before a change."""
+        return {
+            order.id: (order._credit_key(), order._credit_order_amount())
+            for order in self.sudo()
+            if order.state == "sale"
+        }
+
+    def _credit_check_growth(self, before):
+        """A confirmed order that now asks more credit is judged again, on the increase.
+
+        A change of customer or invoice address makes the whole order new
+        credit for the new debtor. Lowering an order is always allowed.
+        """
+        refused = self.env["sale.order"]
+        messages = []
+        for order in self.browse(list(before)).sudo():
+            if order.state != "sale":
+                continue
+            key, amount = before[order.id]
+            new_amount = order._credit_order_amount()
+            increase = new_amount if order._credit_key() != key else new_amount - amount
+            if order.company_id.currency_id.compare_amounts(increase, 0.0) <= 0:
+                continue
+            check = order._credit_gate_check(increase=increase, lock=True)
+            if check.blocking:
+                refused |= order
+                messages.append(order._credit_refusal_text(check, growth=True))
+            elif check.decision and check.decision.approved and check.approval.state == "approved":
+                check.approval._mark_used()
+        if refused:
+            raise self._credit_refusal(refused.with_env(self.env), messages)
 
     def _credit_gate_error(self, extra_exposure=0.0, lock=False):
         """The refusal text for this order, or ``False`` when it may be confirmed."""
@@ -358,14 +574,23 @@ class SaleOrder(models.Model):
             date=format_date(self.env, approval.expiry_date),
         )
 
-    def _credit_refusal_text(self, check):
+    def _credit_refusal_text(self, check, growth=False):
         lines = [f"- {line}" for line in self._credit_reason_lines(check)]
         if check.pending:
             lines.append(self._credit_pending_line(check.pending))
+        if growth:
+            return self.env._(
+                "%(order)s for %(customer)s cannot grow by %(increase)s:\n%(reasons)s\n%(figures)s",
+                order=self.name,
+                customer=self._credit_debtor().display_name,
+                increase=format_amount(self.env, check.data.order_amount, self.company_id.currency_id),
+                reasons="\n".join(lines),
+                figures=self._credit_figures_line(check),
+            )
         return self.env._(
             "%(order)s for %(customer)s cannot be confirmed:\n%(reasons)s\n%(figures)s",
             order=self.name,
-            customer=self.partner_id.commercial_partner_id.display_name,
+            customer=self._credit_debtor().display_name,
             reasons="\n".join(lines),
             figures=self._credit_figures_line(check),
         )
@@ -412,11 +637,13 @@ class SaleOrder(models.Model):
                     "Only a credit manager can unblock these orders: ask for approval with the button below."
                 )
             action = self.env.ref("credit_risk_addon.credit_approval_request_wizard_action")
+            context = {"default_order_ids": askable.ids}
+            confirmed = askable.filtered(lambda order: order.state == "sale")
+            if len(confirmed) == 1:
+                # A confirmed order refused its growth: ask for its new total.
+                context["default_requested_amount"] = confirmed._credit_order_amount()
             error = RedirectWarning(
-                "\n\n".join([*messages, footer]),
-                action.id,
-                self.env._("Request Credit Approval"),
-                {"default_order_ids": askable.ids},
+                "\n\n".join([*messages, footer]), action.id, self.env._("Request Credit Approval"), context
             )
         # A refusal is an expected answer, not a server fault: the HTTP layer
         # logs it on this level, without a traceback.
@@ -434,20 +661,15 @@ class SaleOrder(models.Model):
             if partner:
                 order.partner_id.commercial_partner_id.message_post(body=body)
 
-    def _credit_hold_paid_order(self, transaction):
-        """An order paid online broke a credit rule: keep it, tell the credit managers."""
-        self.ensure_one()
-        order = self.sudo()
-        body = self.env._(
-            "Paid online (%(reference)s) but not confirmed: it breaks a credit rule. "
-            "A credit manager must approve it.",
-            reference=transaction.reference,
-        )
-        order._credit_log(body)
-        for manager in order.company_id._credit_managers():
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Paid order held by the credit gate"),
-                note=body,
-                user_id=manager.id,
-            )
+    def _credit_hold_for_review(self, body):
+        """Keep this quotation (signature, payment) for the credit managers: logged, flagged, a to-do each."""
+        for order in self.sudo():
+            order.credit_review_pending = True
+            order._credit_log(body)
+            for manager in order.company_id._credit_managers():
+                order.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Quotation held by the credit gate"),
+                    note=body,
+                    user_id=manager.id,
+                )

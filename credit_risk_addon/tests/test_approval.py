@@ -204,9 +204,13 @@ class TestApproval(CreditRiskCommon):
         with self.assertRaises(UserError):
             self.order.action_confirm()
 
-    def test_manager_may_approve_own_request(self):
+    def test_manager_may_not_approve_own_request_by_default(self):
         order = self.make_order(self.customer, 2000.0, user=self.credit_manager)
         request = self.request(order=order, user=self.credit_manager)
+        with self.assertRaises(UserError):
+            self.approve(request, user=self.credit_manager)
+        self.assertEqual(request.state, "pending")
+        self.company.credit_no_self_approval = False
         self.approve(request, user=self.credit_manager)
         self.assertIs(order.with_user(self.credit_manager).action_confirm(), True)
 

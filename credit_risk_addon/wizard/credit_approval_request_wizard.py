@@ -1,5 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
 
 
 class CreditApprovalRequestWizard(models.TransientModel):
@@ -8,33 +7,28 @@ class CreditApprovalRequestWizard(models.TransientModel):
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
     note = fields.Text(string="Justification", required=True)
+    company_currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    requested_amount = fields.Monetary(
+        currency_field="company_currency_id",
+        help="For a confirmed order that is to grow: the new total to approve (company currency).",
+    )
+    has_confirmed_order = fields.Boolean(compute="_compute_has_confirmed_order")
+
+    def _compute_has_confirmed_order(self):
+        for wizard in self:
+            wizard.has_confirmed_order = any(order.state == "sale" for order in wizard.order_ids)
 
     def action_request(self):
-        """One pending request per order; each records what blocked it."""
+        """One pending request per order; the server records what blocked each (see the request's create)."""
         self.ensure_one()
-        vals_list = []
-        for order in self.order_ids:
-            if order.state not in ("draft", "sent"):
-                raise UserError(self.env._("%(order)s is no longer a quotation.", order=order.name))
-            if order._credit_requests("pending"):
-                raise UserError(
-                    self.env._("%(order)s already has a pending credit approval request.", order=order.name)
-                )
-            check = order._credit_gate_check()
-            exposure = limit = 0.0
-            if check.decision:
-                exposure, limit = check.data.exposure, check.data.credit_limit
-            vals_list.append(
-                {
-                    "order_id": order.id,
-                    "company_id": order.company_id.id,
-                    "request_note": self.note,
-                    "blocking_data": order._credit_reason_data(check),
-                    "order_amount": order._credit_order_amount(),
-                    "exposure": exposure,
-                    "credit_limit": limit,
-                }
-            )
+        vals_list = [
+            {
+                "order_id": order.id,
+                "request_note": self.note,
+                **({"order_amount": self.requested_amount} if order.state == "sale" else {}),
+            }
+            for order in self.order_ids
+        ]
         requests = self.env["credit.approval.request"].create(vals_list)
         if len(requests) == 1:
             return {
