@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 from ..rules.exposure import ExposurePolicy
 from ..rules.gate import MODE_BLOCK, MODE_OFF, MODE_WARN
 
+# Ten years: beyond that a threshold is a typing error.
+MAX_OVERDUE_DAYS = 3650
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -70,11 +73,12 @@ class ResCompany(models.Model):
     @api.constrains("credit_overdue_days")
     def _check_credit_overdue_days(self):
         for company in self:
-            if company.credit_overdue_days < 0:
+            if not 0 <= company.credit_overdue_days <= MAX_OVERDUE_DAYS:
                 raise ValidationError(
                     self.env._(
-                        "The overdue-days threshold of %(company)s cannot be negative.",
+                        "The overdue-days threshold of %(company)s must be between 0 and %(max)s days.",
                         company=company.name,
+                        max=MAX_OVERDUE_DAYS,
                     )
                 )
 

@@ -8,5 +8,6 @@ from . import (
     test_concurrency,
     test_role_day,
     test_role_access,
+    test_side_doors,
     test_demo_data,
 )
