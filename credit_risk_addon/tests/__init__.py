@@ -9,4 +9,5 @@ from . import (
     test_role_day,
     test_role_access,
     test_demo_data,
+    test_tours,
 )
