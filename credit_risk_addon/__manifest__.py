@@ -29,5 +29,10 @@
         "demo/res_users_demo.xml",
         "demo/credit_risk_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_risk_addon/static/tests/tours/**/*",
+        ],
+    },
     "pre_init_hook": "pre_init_hook",
 }

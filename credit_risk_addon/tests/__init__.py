@@ -10,4 +10,5 @@ from . import (
     test_role_access,
     test_side_doors,
     test_demo_data,
+    test_tours,
 )

@@ -1,0 +1,104 @@
+"""A salesperson's and a credit manager's day in a real browser (Odoo tours).
+
+The tours live in static/tests/tours/credit_gate_tours.js; each one is opened
+on the records created here, and the database is checked after it. Tagged
+``credit_tour`` so that scripts/run-tests can leave them out where Chromium is
+missing.
+"""
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+# The texts the tours type; the same strings are in the tour file.
+JUSTIFICATION = "Customer pays every Friday and the cheque is in the mail"
+DECISION = "Known payer and the bank confirmed the cheque"
+
+
+@tagged("post_install", "-at_install", "credit_tour")
+class TestCreditTours(HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.company = self.env.company
+        self.company.write({"account_use_credit_limit": True, "credit_gate_mode": "block"})
+        self.salesperson = new_test_user(
+            self.env,
+            login="tour_salesperson",
+            groups="sales_team.group_sale_salesman",
+            name="Tess Tour Seller",
+            email="tess@example.com",
+        )
+        # A credit manager without any Sales group.
+        self.credit_manager = new_test_user(
+            self.env,
+            login="tour_credit_manager",
+            groups="credit_risk_addon.group_credit_manager",
+            name="Cody Tour Credit",
+            email="cody@example.com",
+        )
+        self.customer = self.env["res.partner"].create({"name": "Tour Held Customer", "is_company": True})
+        self.customer.with_company(self.company).credit_limit = 10000.0
+        self.customer._credit_set_hold(True, "Returned cheque")
+        product = self.env["product.product"].create(
+            {"name": "Tour Crate", "list_price": 1500.0, "taxes_id": [Command.clear()]}
+        )
+        self.order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "user_id": self.salesperson.id,
+                "company_id": self.company.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": 1,
+                            "price_unit": 1500.0,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+
+    def quotation_url(self):
+        return f"/odoo/action-sale.action_quotations/{self.order.id}"
+
+    def requests(self):
+        self.env.invalidate_all()
+        return self.env["credit.approval.request"].search([("order_id", "=", self.order.id)])
+
+    def test_request_approve_confirm(self):
+        """Refused, asked, approved, confirmed: the whole round trip, one user after the other."""
+        self.assertEqual(self.order.credit_gate_status, "block")
+
+        # a. The salesperson is refused and asks for approval.
+        self.start_tour(self.quotation_url(), "credit_salesperson_request_tour", login="tour_salesperson")
+        request = self.requests()
+        self.assertEqual(len(request), 1, "one request for the order")
+        self.assertIn(self.credit_manager, request.activity_ids.user_id, "the credit manager got a to-do")
+        self.assertEqual(request.state, "pending")
+        self.assertEqual(request.request_note, JUSTIFICATION)
+        self.assertEqual(request.requested_by_id, self.salesperson)
+        self.assertEqual(self.order.state, "draft")
+        self.assertEqual(self.order.credit_gate_status, "pending")
+
+        # b. The credit manager approves it from the queue.
+        self.start_tour(
+            "/odoo/action-credit_risk_addon.credit_approval_request_action",
+            "credit_manager_approve_tour",
+            login="tour_credit_manager",
+        )
+        request = self.requests()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(request.decided_by_id, self.credit_manager)
+        self.assertEqual(request.decision_note, DECISION)
+        self.assertAlmostEqual(request.approved_amount, 1500.0)
+        self.assertFalse(request.activity_ids, "the credit managers' to-dos are done once decided")
+        self.assertEqual(self.order.state, "draft")
+        self.assertEqual(self.order.credit_gate_status, "approved")
+
+        # c. The salesperson confirms the approved quotation.
+        self.start_tour(self.quotation_url(), "credit_salesperson_confirm_tour", login="tour_salesperson")
+        request = self.requests()
+        self.assertEqual(self.order.state, "sale")
+        self.assertEqual(request.state, "used")
+        self.assertTrue(request.used_on)
