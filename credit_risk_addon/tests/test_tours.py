@@ -102,3 +102,15 @@ class TestCreditTours(HttpCase):
         self.assertEqual(self.order.state, "sale")
         self.assertEqual(request.state, "used")
         self.assertTrue(request.used_on)
+
+    def test_portal_customer_accepts_a_blocked_quotation(self):
+        """A visitor holding the quotation's link signs it: held for review, nothing leaked."""
+        self.customer._credit_set_hold(True, "Portal secret reason")
+        self.order.write({"require_signature": True, "require_payment": False})
+        self.order.action_quotation_sent()
+        self.start_tour(self.order.get_portal_url(), "credit_portal_accept_tour")
+        self.env.invalidate_all()
+        self.assertIn(self.order.state, ("draft", "sent"))
+        self.assertEqual(self.order.signed_by, "Pat Buyer", "the signature is kept")
+        self.assertTrue(self.order.credit_review_pending)
+        self.assertIn(self.credit_manager, self.order.activity_ids.user_id)

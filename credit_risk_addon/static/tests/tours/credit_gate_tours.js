@@ -151,3 +151,46 @@ tours.add("credit_salesperson_confirm_tour", {
         },
     ],
 });
+
+// A customer (or anyone holding the link) accepts and signs a quotation the
+// credit gate refuses: the portal says it is being reviewed, and shows no
+// figure, limit or hold reason.
+tours.add("credit_portal_accept_tour", {
+    steps: () => [
+        {
+            content: "Accept and sign the quotation",
+            trigger: '.o_portal_sale_sidebar a:contains("Sign")',
+            run: "click",
+        },
+        {
+            content: "The signature pad is ready",
+            trigger: ".modal .o_portal_sign_submit:enabled",
+        },
+        {
+            content: "Type a name",
+            trigger: ".modal .o_web_sign_name_and_signature input",
+            run: "edit Pat Buyer",
+        },
+        {
+            content: "Sign",
+            trigger: ".modal .o_portal_sign_submit:enabled",
+            run: "click",
+        },
+        {
+            content: "The portal says the order is being reviewed",
+            trigger: '.o_credit_review_notice:contains("reviewed by our credit department")',
+        },
+        {
+            content: "No internal figure or reason is shown",
+            trigger: "#quote_content",
+            run() {
+                const text = document.body.innerText;
+                for (const secret of ["Portal secret reason", "credit hold", "exceeds", "Credit limit"]) {
+                    if (text.includes(secret)) {
+                        throw new Error(`The portal shows "${secret}"`);
+                    }
+                }
+            },
+        },
+    ],
+});
