@@ -2,20 +2,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..rules import aging
-from ..rules.exposure import ExposureParts, days_sales_outstanding, total_exposure
 from .aging_sql import bucket_condition, days_past_due
 
-FIGURE_COLUMNS = (
-    "receivable",
-    "draft_invoices",
-    "draft_from_orders",
-    "orders",
-    "unapplied_credits",
-    "overdue",
-    "oldest_overdue_days",
-    "invoiced_total",
-    "first_invoice_date",
-) + tuple(f"aging_{key}" for key in aging.BUCKET_KEYS)
 # What the figures are computed from: flushed before every query, and the
 # ``_depends`` of the SQL-view report built on the same query.
 FIGURE_SOURCES = {
@@ -56,13 +44,36 @@ FIGURE_SOURCES = {
 }
 
 
+class FigureSource:
+    """One source of raw figures: SQL giving ``company_id``, ``partner_id`` and ``columns``.
+
+    ``columns`` maps each column to its SQL type and to the aggregate that
+    combines it across sources; ``activity`` says whether a row of this
+    source alone makes the customer appear (invoicing history does not).
+    """
+
+    __slots__ = ("activity", "columns", "query")
+
+    def __init__(self, query, columns, activity=True):
+        self.query = query
+        self.columns = columns
+        self.activity = activity
+
+
 class CreditFigures(models.AbstractModel):
-    """Gathers each customer's credit figures with one SQL query.
+    """Every credit figure of every customer, in one SQL query.
 
     One row per (company, commercial partner) with any receivable, draft
-    customer invoice or confirmed order to invoice. Figures are in company
-    currency and read with the superuser's view of the data, so a user's
-    record rules never make a customer look safer than it is.
+    customer invoice or confirmed order, in company currency, read with the
+    superuser's view of the data (a user's record rules never make a customer
+    look safer than it is). The partner fields, their searches and sorts, the
+    quotation's credit panel, the gate and the exposure report all read this
+    one result: each figure is computed here, once.
+
+    Composed like Odoo's report models: ``_sources`` (raw sums, one
+    overridable part per source), then ``_select`` / ``_from`` / ``_where``
+    over them. A later part of the module adds a source or a figure by
+    extending one of these, without editing the others.
     """
 
     _name = "credit.figures"
@@ -73,27 +84,55 @@ class CreditFigures(models.AbstractModel):
         for model, field_names in FIGURE_SOURCES.items():
             self.env[model].flush_model(field_names)
 
+    # ------------------------------------------------------------------
+    # Raw sources
+    # ------------------------------------------------------------------
     @api.model
-    def _figures_query(self, today, company_ids=None, partner_ids=None):
-        """SQL with one row of raw figures per (company_id, partner_id).
+    def _scope(self, company_column, company_ids, partner_ids):
+        conditions = [SQL("TRUE")]
+        if company_ids is not None:
+            conditions.append(SQL("%s IN %s", company_column, tuple(company_ids) or (0,)))
+        if partner_ids is not None:
+            conditions.append(SQL("partner.commercial_partner_id IN %s", tuple(partner_ids) or (0,)))
+        return SQL(" AND ").join(conditions)
 
-        ``company_ids`` / ``partner_ids`` (commercial partners) narrow the
-        rows; ``None`` means all.
+    @api.model
+    def _sources(self, today, company_ids, partner_ids):
+        """The raw sources, by name. Override to add one."""
+        sources = {
+            "receivable": self._source_receivable(today, company_ids, partner_ids),
+            "drafts": self._source_drafts(company_ids, partner_ids),
+            "orders": self._source_orders(company_ids, partner_ids),
+            "invoiced": self._source_invoiced(company_ids, partner_ids),
+        }
+        if company_ids is not None and partner_ids is not None:
+            # Customers asked for by id get their row even without activity
+            # (available credit = their limit), computed here like the others.
+            sources["requested"] = FigureSource(
+                SQL(
+                    """SELECT company.id AS company_id, partner.id AS partner_id
+                         FROM res_company company, res_partner partner
+                        WHERE company.id IN %s AND partner.id IN %s""",
+                    tuple(company_ids) or (0,),
+                    tuple(partner_ids) or (0,),
+                ),
+                {},
+            )
+        return sources
+
+    @api.model
+    def _source_receivable(self, today, company_ids, partner_ids):
+        """Open posted receivables: amount, unapplied credits, overdue and aging.
+
+        Unapplied credits (credit notes, payments not matched yet) settle the
+        overdue invoices oldest first: the overdue amount is what they leave,
+        the oldest overdue days the age of the oldest invoice they do not
+        cover. The buckets age what the customer owes (positive items); the
+        credits are a column of their own.
         """
-
-        def scope(company_column):
-            conditions = [SQL("TRUE")]
-            if company_ids is not None:
-                conditions.append(SQL("%s IN %s", company_column, tuple(company_ids) or (0,)))
-            if partner_ids is not None:
-                conditions.append(SQL("partner.commercial_partner_id IN %s", tuple(partner_ids) or (0,)))
-            return SQL(" AND ").join(conditions)
-
         due = SQL("COALESCE(line.date_maturity, line.date)")
         is_overdue = SQL("line.amount_residual > 0 AND %s < %s::date", due, today)
-        # Buckets age what the customer owes; unapplied credits (negative
-        # items) stand in their own column instead of netting a bucket.
-        bucket_sums = SQL(", ").join(
+        buckets = SQL(", ").join(
             SQL(
                 "SUM(item.residual) FILTER (WHERE item.residual > 0 AND %s) AS %s",
                 bucket_condition(SQL("item.days"), key),
@@ -101,24 +140,21 @@ class CreditFigures(models.AbstractModel):
             )
             for key in aging.BUCKET_KEYS
         )
-        tax_ratio = SQL(
-            "CASE WHEN line.price_subtotal <> 0 THEN line.price_total / line.price_subtotal ELSE 1 END"
-        )
-        from_order = SQL(
-            "EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel WHERE rel.invoice_line_id = line.id)"
-        )
-        bucket_names = SQL(", ").join(SQL.identifier(f"aging_{key}") for key in aging.BUCKET_KEYS)
-        bucket_nulls = SQL(", ").join(SQL("NULL") for _key in aging.BUCKET_KEYS)
-        bucket_columns = SQL(", ").join(
-            SQL("COALESCE(SUM(%s), 0) AS %s", SQL.identifier(f"aging_{key}"), SQL.identifier(f"aging_{key}"))
-            for key in aging.BUCKET_KEYS
-        )
-        return SQL(
+        query = SQL(
             """
-            WITH open_item AS (
-                -- Unapplied credits (credit notes, payments not matched yet)
-                -- settle overdue items oldest first: see
-                -- rules.aging.overdue_after_credits, which this mirrors.
+            SELECT item.company_id, item.partner_id,
+                   SUM(item.residual) AS receivable,
+                   COALESCE(MAX(item.credits), 0) AS unapplied_credits,
+                   GREATEST(
+                       COALESCE(SUM(item.residual) FILTER (WHERE item.is_overdue), 0)
+                       - COALESCE(MAX(item.credits), 0),
+                       0
+                   ) AS overdue,
+                   MAX(item.days) FILTER (
+                       WHERE item.is_overdue AND item.running_overdue > COALESCE(item.credits, 0)
+                   ) AS oldest_overdue_days,
+                   %(buckets)s
+              FROM (
                 SELECT line.company_id, partner.commercial_partner_id AS partner_id,
                        line.amount_residual AS residual,
                        %(days)s AS days,
@@ -134,133 +170,266 @@ class CreditFigures(models.AbstractModel):
                  WHERE line.parent_state = 'posted'
                    AND account.account_type = 'asset_receivable'
                    AND line.reconciled IS NOT TRUE
-                   AND %(line_scope)s
+                   AND %(scope)s
                 WINDOW customer AS (PARTITION BY line.company_id, partner.commercial_partner_id)
-            ), receivable AS (
-                SELECT item.company_id, item.partner_id,
-                       SUM(item.residual) AS receivable,
-                       COALESCE(MAX(item.credits), 0) AS unapplied_credits,
-                       GREATEST(
-                           COALESCE(SUM(item.residual) FILTER (WHERE item.is_overdue), 0)
-                           - COALESCE(MAX(item.credits), 0),
-                           0
-                       ) AS overdue,
-                       MAX(item.days) FILTER (
-                           WHERE item.is_overdue AND item.running_overdue > COALESCE(item.credits, 0)
-                       ) AS oldest_overdue_days,
-                       %(bucket_sums)s
-                  FROM open_item item
-              GROUP BY item.company_id, item.partner_id
-            ), drafts AS (
-                SELECT move.company_id, partner.commercial_partner_id AS partner_id,
-                       SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE NOT %(from_order)s) AS draft_invoices,
-                       SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE %(from_order)s) AS draft_from_orders
-                  FROM account_move_line line
-                  JOIN account_move move ON move.id = line.move_id
-                  JOIN res_partner partner ON partner.id = move.partner_id
-                 WHERE move.state = 'draft'
-                   -- Draft credit notes never lower the exposure.
-                   AND move.move_type = 'out_invoice'
-                   AND line.display_type = 'product'
-                   AND %(move_scope)s
-              GROUP BY move.company_id, partner.commercial_partner_id
-            ), orders AS (
-                -- Ordered and not invoiced yet (posted invoices; drafts are
-                -- counted with the draft invoices), tax included, whatever
-                -- the invoicing policy: goods invoiced on delivery count
-                -- before they are delivered. The debtor is the commercial
-                -- entity of the invoice address.
-                SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
-                       SUM(
-                           (sol.price_total - COALESCE(invoiced.amount, 0))
-                           / COALESCE(NULLIF(sale.currency_rate, 0), 1)
-                       ) AS orders
-                  FROM sale_order_line sol
-                  JOIN sale_order sale ON sale.id = sol.order_id
-                  JOIN res_partner partner ON partner.id = COALESCE(sale.partner_invoice_id, sale.partner_id)
-             LEFT JOIN LATERAL (
-                    SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
-                                    ELSE aml.price_total END) AS amount
-                      FROM sale_order_line_invoice_rel rel
-                      JOIN account_move_line aml ON aml.id = rel.invoice_line_id
-                      JOIN account_move move ON move.id = aml.move_id
-                     WHERE rel.order_line_id = sol.id
-                       AND move.state = 'posted'
-                  ) invoiced ON TRUE
-                 WHERE sale.state = 'sale'
-                   AND sol.display_type IS NULL
-                   AND %(sale_scope)s
-              GROUP BY sale.company_id, partner.commercial_partner_id
-            ), invoiced AS (
-                SELECT move.company_id, partner.commercial_partner_id AS partner_id,
-                       SUM(move.amount_total_signed) AS invoiced_total,
-                       MIN(move.invoice_date) AS first_invoice_date
-                  FROM account_move move
-                  JOIN res_partner partner ON partner.id = move.partner_id
-                 WHERE move.state = 'posted'
-                   AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
-                   AND %(move_scope)s
-              GROUP BY move.company_id, partner.commercial_partner_id
-            ), combined AS (
-                -- One row per source, summed below: no join between CTEs,
-                -- whose row counts PostgreSQL cannot estimate.
-                SELECT company_id, partner_id, TRUE AS has_activity,
-                       receivable, unapplied_credits, overdue, oldest_overdue_days, %(bucket_names)s,
-                       NULL::numeric AS draft_invoices, NULL::numeric AS draft_from_orders,
-                       NULL::numeric AS orders, NULL::numeric AS invoiced_total,
-                       NULL::date AS first_invoice_date
-                  FROM receivable
-                UNION ALL
-                SELECT company_id, partner_id, TRUE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
-                       draft_invoices, draft_from_orders, NULL, NULL, NULL
-                  FROM drafts
-                UNION ALL
-                SELECT company_id, partner_id, TRUE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
-                       NULL, NULL, orders, NULL, NULL
-                  FROM orders
-                UNION ALL
-                -- Invoicing history (for DSO) alone does not make a row.
-                SELECT company_id, partner_id, FALSE, NULL, NULL, NULL, NULL, %(bucket_nulls)s,
-                       NULL, NULL, NULL, invoiced_total, first_invoice_date
-                  FROM invoiced
-            )
-            SELECT company_id, partner_id,
-                   COALESCE(SUM(receivable), 0) AS receivable,
-                   COALESCE(SUM(draft_invoices), 0) AS draft_invoices,
-                   COALESCE(SUM(draft_from_orders), 0) AS draft_from_orders,
-                   COALESCE(SUM(orders), 0) AS orders,
-                   COALESCE(SUM(unapplied_credits), 0) AS unapplied_credits,
-                   COALESCE(SUM(overdue), 0) AS overdue,
-                   COALESCE(MAX(oldest_overdue_days), 0) AS oldest_overdue_days,
-                   COALESCE(SUM(invoiced_total), 0) AS invoiced_total,
-                   MIN(first_invoice_date) AS first_invoice_date,
-                   %(bucket_columns)s
-              FROM combined
-          GROUP BY company_id, partner_id
-            HAVING bool_or(has_activity)
+              ) item
+          GROUP BY item.company_id, item.partner_id
             """,
-            due=due,
-            is_overdue=is_overdue,
+            buckets=buckets,
             days=days_past_due(due, today),
-            bucket_sums=bucket_sums,
+            is_overdue=is_overdue,
+            due=due,
+            scope=self._scope(SQL("line.company_id"), company_ids, partner_ids),
+        )
+        columns = {
+            "receivable": ("numeric", "SUM"),
+            "unapplied_credits": ("numeric", "SUM"),
+            "overdue": ("numeric", "SUM"),
+            "oldest_overdue_days": ("integer", "MAX"),
+            **{f"aging_{key}": ("numeric", "SUM") for key in aging.BUCKET_KEYS},
+        }
+        return FigureSource(query, columns)
+
+    @api.model
+    def _source_drafts(self, company_ids, partner_ids):
+        """Draft customer invoices, tax included; those invoiced from an order apart.
+
+        Draft credit notes never lower the exposure.
+        """
+        tax_ratio = SQL(
+            "CASE WHEN line.price_subtotal <> 0 THEN line.price_total / line.price_subtotal ELSE 1 END"
+        )
+        from_order = SQL(
+            "EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel WHERE rel.invoice_line_id = line.id)"
+        )
+        query = SQL(
+            """
+            SELECT move.company_id, partner.commercial_partner_id AS partner_id,
+                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE NOT %(from_order)s) AS draft_invoices,
+                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE %(from_order)s) AS draft_from_orders
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner partner ON partner.id = move.partner_id
+             WHERE move.state = 'draft'
+               AND move.move_type = 'out_invoice'
+               AND line.display_type = 'product'
+               AND %(scope)s
+          GROUP BY move.company_id, partner.commercial_partner_id
+            """,
             tax_ratio=tax_ratio,
             from_order=from_order,
-            bucket_names=bucket_names,
-            bucket_nulls=bucket_nulls,
-            bucket_columns=bucket_columns,
-            line_scope=scope(SQL("line.company_id")),
-            move_scope=scope(SQL("move.company_id")),
-            sale_scope=scope(SQL("sale.company_id")),
+            scope=self._scope(SQL("move.company_id"), company_ids, partner_ids),
+        )
+        return FigureSource(
+            query, {"draft_invoices": ("numeric", "SUM"), "draft_from_orders": ("numeric", "SUM")}
         )
 
     @api.model
-    def _fetch(self, company, partner_ids):
-        """Figures of ``partner_ids`` (commercial partners) in ``company``.
+    def _source_orders(self, company_ids, partner_ids):
+        """Confirmed orders: what is ordered and not yet billed by a posted invoice.
 
-        Returns ``{partner_id: dict}``; a dict holds every raw column plus
-        ``parts``, ``exposure`` and ``dso`` worked out by the rules.
-        Partners with no activity (or not saved yet: id False) get zeros.
-        One query whatever the number of partners, invoices or orders.
+        Tax included, whatever the invoicing policy (goods invoiced on
+        delivery count before delivery), at the order's rate. The debtor is
+        the commercial entity of the invoice address; drafts of order lines
+        stay here until posted (see the draft part of ``_select``).
+        """
+        query = SQL(
+            """
+            SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
+                   SUM(
+                       (sol.price_total - COALESCE(invoiced.amount, 0))
+                       / COALESCE(NULLIF(sale.currency_rate, 0), 1)
+                   ) AS orders
+              FROM sale_order_line sol
+              JOIN sale_order sale ON sale.id = sol.order_id
+              JOIN res_partner partner ON partner.id = COALESCE(sale.partner_invoice_id, sale.partner_id)
+         LEFT JOIN LATERAL (
+                SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
+                                ELSE aml.price_total END) AS amount
+                  FROM sale_order_line_invoice_rel rel
+                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE rel.order_line_id = sol.id
+                   AND move.state = 'posted'
+              ) invoiced ON TRUE
+             WHERE sale.state = 'sale'
+               AND sol.display_type IS NULL
+               AND %(scope)s
+          GROUP BY sale.company_id, partner.commercial_partner_id
+            """,
+            scope=self._scope(SQL("sale.company_id"), company_ids, partner_ids),
+        )
+        return FigureSource(query, {"orders": ("numeric", "SUM")})
+
+    @api.model
+    def _source_invoiced(self, company_ids, partner_ids):
+        """Invoicing history, for DSO: alone it does not make a customer appear."""
+        query = SQL(
+            """
+            SELECT move.company_id, partner.commercial_partner_id AS partner_id,
+                   SUM(move.amount_total_signed) AS invoiced_total,
+                   MIN(move.invoice_date) AS first_invoice_date
+              FROM account_move move
+              JOIN res_partner partner ON partner.id = move.partner_id
+             WHERE move.state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
+               AND %(scope)s
+          GROUP BY move.company_id, partner.commercial_partner_id
+            """,
+            scope=self._scope(SQL("move.company_id"), company_ids, partner_ids),
+        )
+        return FigureSource(
+            query,
+            {"invoiced_total": ("numeric", "SUM"), "first_invoice_date": ("date", "MIN")},
+            activity=False,
+        )
+
+    @api.model
+    def _raw_query(self, sources):
+        """The sources summed per customer: UNION ALL of their rows, then one GROUP BY.
+
+        Each branch is generated from its source's columns (the others are
+        typed NULLs): no join between aggregates, whose row counts
+        PostgreSQL cannot estimate.
+        """
+        columns = {}
+        for source in sources.values():
+            columns.update(source.columns)
+        branches = []
+        for source in sources.values():
+            values = [
+                SQL.identifier(name)
+                if name in source.columns
+                else SQL("NULL::%s AS %s", SQL(sql_type), SQL.identifier(name))
+                for name, (sql_type, _aggregate) in columns.items()
+            ]
+            branches.append(
+                SQL(
+                    "SELECT company_id, partner_id, %s AS has_activity, %s FROM (%s) source",
+                    bool(source.activity),
+                    SQL(", ").join(values),
+                    source.query,
+                )
+            )
+        aggregates = SQL(", ").join(
+            SQL("%s(%s) AS %s", SQL(aggregate), SQL.identifier(name), SQL.identifier(name))
+            for name, (_sql_type, aggregate) in columns.items()
+        )
+        return SQL(
+            """
+            SELECT company_id, partner_id, %s
+              FROM (%s) branch
+          GROUP BY company_id, partner_id
+            HAVING bool_or(has_activity)
+            """,
+            aggregates,
+            SQL(" UNION ALL ").join(branches),
+        )
+
+    # ------------------------------------------------------------------
+    # The figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _select(self, today):
+        """Every figure, by name, over the raw sums ``raw``, the company, partner and limit."""
+        buckets = {
+            f"aging_{key}": SQL("COALESCE(raw.%s, 0)", SQL.identifier(f"aging_{key}"))
+            for key in aging.BUCKET_KEYS
+        }
+        return {
+            "company_id": SQL("raw.company_id"),
+            "partner_id": SQL("raw.partner_id"),
+            "currency_id": SQL("company.currency_id"),
+            "credit_limit": SQL("lim.credit_limit"),
+            "credit_hold": SQL("COALESCE((partner.credit_hold ->> raw.company_id::text)::boolean, FALSE)"),
+            "receivable": SQL("COALESCE(raw.receivable, 0)"),
+            "draft_invoices": SQL("parts.draft_invoices"),
+            "orders": SQL("parts.orders"),
+            "exposure": SQL("parts.exposure"),
+            "available": SQL("CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - parts.exposure END"),
+            "over_limit": SQL("lim.credit_limit > 0 AND parts.exposure > lim.credit_limit"),
+            "unapplied_credits": SQL("COALESCE(raw.unapplied_credits, 0)"),
+            "overdue": SQL("COALESCE(raw.overdue, 0)"),
+            "oldest_overdue_days": SQL("COALESCE(raw.oldest_overdue_days, 0)"),
+            "past_overdue_threshold": SQL(
+                "COALESCE(raw.oldest_overdue_days, 0) > company.credit_overdue_days"
+            ),
+            # Odoo's DSO, per company: open receivable over all invoiced, times
+            # the days since the first invoice.
+            "dso": SQL(
+                """CASE WHEN raw.invoiced_total > 0 AND raw.first_invoice_date < %(today)s::date
+                        THEN COALESCE(raw.receivable, 0) / raw.invoiced_total
+                             * (%(today)s::date - raw.first_invoice_date)
+                        ELSE 0 END""",
+                today=today,
+            ),
+            **buckets,
+        }
+
+    @api.model
+    def _from(self, raw):
+        """The raw sums with their company, partner, limit and the company's exposure policy."""
+        # The limit is Odoo's company-dependent credit_limit (jsonb keyed by
+        # company id) falling back to the company default from ir.default.
+        # Draft invoice lines from an order are inside the order's amount
+        # until posted: counted once, with the orders when those count.
+        return SQL(
+            """
+            (%(raw)s) raw
+            JOIN res_company company ON company.id = raw.company_id
+            JOIN res_partner partner ON partner.id = raw.partner_id
+       LEFT JOIN LATERAL (
+                SELECT COALESCE(
+                           (partner.credit_limit ->> raw.company_id::text)::numeric,
+                           (SELECT d.json_value::numeric
+                              FROM ir_default d
+                              JOIN ir_model_fields imf ON imf.id = d.field_id
+                             WHERE imf.model = 'res.partner' AND imf.name = 'credit_limit'
+                               AND d.user_id IS NULL AND d.condition IS NULL
+                               AND (d.company_id = raw.company_id OR d.company_id IS NULL)
+                          ORDER BY d.company_id NULLS LAST LIMIT 1),
+                           0) AS credit_limit
+              ) lim ON TRUE
+       LEFT JOIN LATERAL (
+                SELECT drafts.amount AS draft_invoices,
+                       orders.amount AS orders,
+                       COALESCE(raw.receivable, 0) + drafts.amount + orders.amount AS exposure
+                  FROM (SELECT CASE WHEN NOT company.credit_include_draft_invoices THEN 0
+                                    WHEN company.credit_include_orders THEN COALESCE(raw.draft_invoices, 0)
+                                    ELSE COALESCE(raw.draft_invoices, 0) + COALESCE(raw.draft_from_orders, 0)
+                               END AS amount) drafts,
+                       (SELECT CASE WHEN company.credit_include_orders THEN COALESCE(raw.orders, 0)
+                                    ELSE 0 END AS amount) orders
+              ) parts ON TRUE
+            """,
+            raw=raw,
+        )
+
+    @api.model
+    def _where(self):
+        return SQL("TRUE")
+
+    @api.model
+    def _figures_query(self, today, company_ids=None, partner_ids=None):
+        """SQL with one row of figures per (company_id, partner_id).
+
+        ``company_ids`` / ``partner_ids`` (commercial partners) narrow the
+        rows; ``None`` means all.
+        """
+        raw = self._raw_query(self._sources(today, company_ids, partner_ids))
+        select = SQL(", ").join(
+            SQL("%s AS %s", expression, SQL.identifier(name))
+            for name, expression in self._select(today).items()
+        )
+        return SQL("SELECT %s FROM %s WHERE %s", select, self._from(raw), self._where())
+
+    @api.model
+    def _fetch(self, company, partner_ids):
+        """Figures of ``partner_ids`` (commercial partners) in ``company``: ``{partner_id: row}``.
+
+        A partner without activity (or not saved yet: id False) gets the
+        figures of no activity: zeros, its limit as available credit. One
+        query whatever the number of partners, invoices or orders.
         """
         partner_ids = list(partner_ids)
         self._flush_sources()
@@ -268,26 +437,14 @@ class CreditFigures(models.AbstractModel):
         saved_ids = [partner_id for partner_id in partner_ids if partner_id]
         rows = self.env.execute_query_dict(self._figures_query(today, [company.id], saved_ids))
         by_partner = {row["partner_id"]: row for row in rows}
-        policy = company._credit_exposure_policy()
-        result = {}
-        for partner_id in partner_ids:
-            row = by_partner.get(partner_id) or dict.fromkeys(FIGURE_COLUMNS, 0)
-            result[partner_id] = self._complete(row, policy, today)
-        return result
+        return {partner_id: by_partner.get(partner_id) or self._unsaved_row() for partner_id in partner_ids}
 
     @api.model
-    def _complete(self, row, policy, today):
-        parts = ExposureParts(
-            receivable=row["receivable"] or 0.0,
-            draft_invoices=row["draft_invoices"] or 0.0,
-            draft_from_orders=row["draft_from_orders"] or 0.0,
-            orders=row["orders"] or 0.0,
-        )
-        figures = dict(row)
-        figures["parts"] = parts
-        figures["exposure"] = total_exposure(parts, policy)
-        first = row.get("first_invoice_date")
-        figures["dso"] = days_sales_outstanding(
-            parts.receivable, row.get("invoiced_total") or 0.0, (today - first).days if first else 0
-        )
-        return figures
+    def _unsaved_row(self):
+        """The row of a partner not saved yet: nothing known."""
+        return {
+            **dict.fromkeys(self._select(None), 0),
+            "credit_hold": False,
+            "available": None,
+            "over_limit": False,
+        }

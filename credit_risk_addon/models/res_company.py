@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..rules.exposure import ExposurePolicy
 from ..rules.gate import MODE_BLOCK, MODE_OFF, MODE_WARN
 
 # Ten years: beyond that a threshold is a typing error.
@@ -88,13 +87,6 @@ class ResCompany(models.Model):
         if not self.account_use_credit_limit:
             return MODE_OFF
         return self.credit_gate_mode or MODE_BLOCK
-
-    def _credit_exposure_policy(self):
-        self.ensure_one()
-        return ExposurePolicy(
-            include_draft_invoices=self.credit_include_draft_invoices,
-            include_orders=self.credit_include_orders,
-        )
 
     def _credit_today(self):
         """Today in the company's own time zone (its address's), whatever a client sends."""

@@ -5,7 +5,6 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, Query, float_compare, format_amount
 
 from ..rules import aging
-from ..rules.exposure import available_credit, draft_part, orders_part
 from .credit_figures import FIGURE_SOURCES
 
 CREDIT_READ_GROUPS = (
@@ -27,8 +26,9 @@ _OPERATORS = {
 }
 
 
-# The partner's credit figures and the credit.exposure.report column each
-# one is read from for searching, sorting and grouping.
+# The one table of the partner's credit figures: each field and the column of
+# the figures query (credit.figures) it shows. The compute, the searches, the
+# sorts and groupings all go through it; the report has the same columns.
 FIGURE_FIELD_COLUMNS = {
     "credit_receivable": "receivable",
     "credit_draft_invoices": "draft_invoices",
@@ -41,28 +41,11 @@ FIGURE_FIELD_COLUMNS = {
     "days_sales_outstanding": "dso",
     **{f"credit_aging_{key}": f"aging_{key}" for key in aging.BUCKET_KEYS},
 }
-
-
-COLUMN_FIELDS = {column: fname for fname, column in FIGURE_FIELD_COLUMNS.items()}
-
-
-def _figure_field(string, column, field_type=fields.Monetary, **kwargs):
-    """A credit figure of the current company, searchable through ``column`` of credit.exposure.report."""
-    if field_type is fields.Monetary:
-        kwargs.setdefault("currency_field", "credit_currency_id")
-
-    def search(records, operator, value):
-        return records._credit_figure_domain(column, operator, value)
-
-    return field_type(
-        string=string,
-        compute="_compute_credit_figures",
-        search=search,
-        groups=CREDIT_READ_GROUPS,
-        # Contacts repeat their company's figures: a sum over partners would count them twice.
-        aggregator=None,
-        **kwargs,
-    )
+# What every figure field shares: computed from the figures query, readable by
+# the credit and accounting groups, and never summed over partners (contacts
+# repeat their company's figures).
+FIGURE = {"compute": "_compute_credit_figures", "groups": CREDIT_READ_GROUPS, "aggregator": None}
+MONEY = {**FIGURE, "currency_field": "credit_currency_id"}
 
 
 class ResPartner(models.Model):
@@ -77,40 +60,52 @@ class ResPartner(models.Model):
     )
     credit_hold_reason = fields.Char(company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS)
     credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_currency_id")
-    credit_receivable = _figure_field("Open Receivable", "receivable")
-    credit_draft_invoices = _figure_field("Draft Invoices", "draft_invoices")
-    credit_orders_to_invoice = _figure_field("Orders to Invoice", "orders")
-    credit_exposure = _figure_field("Credit Exposure", "exposure")
-    credit_available = _figure_field("Available Credit", "available")
-    credit_unapplied_credits = _figure_field(
+    credit_receivable = fields.Monetary("Open Receivable", search="_search_credit_receivable", **MONEY)
+    credit_draft_invoices = fields.Monetary("Draft Invoices", search="_search_credit_draft_invoices", **MONEY)
+    credit_orders_to_invoice = fields.Monetary(
+        "Orders to Invoice", search="_search_credit_orders_to_invoice", **MONEY
+    )
+    credit_exposure = fields.Monetary("Credit Exposure", search="_search_credit_exposure", **MONEY)
+    credit_available = fields.Monetary(
+        "Available Credit",
+        search="_search_credit_available",
+        help="The credit limit less the exposure; empty for a customer without a limit.",
+        **MONEY,
+    )
+    credit_unapplied_credits = fields.Monetary(
         "Unapplied Credits",
-        "unapplied_credits",
+        search="_search_credit_unapplied_credits",
         help="Credit notes and payments not matched with an invoice yet. They settle the oldest "
         "overdue invoices first when the overdue amount is worked out.",
+        **MONEY,
     )
-    credit_overdue_amount = _figure_field(
+    credit_overdue_amount = fields.Monetary(
         "Overdue Amount",
-        "overdue",
+        search="_search_credit_overdue_amount",
         help="Invoices past their due date, less the unapplied credits.",
+        **MONEY,
     )
-    credit_oldest_overdue_days = _figure_field("Oldest Overdue (days)", "oldest_overdue_days", fields.Integer)
+    credit_oldest_overdue_days = fields.Integer(
+        "Oldest Overdue (days)", search="_search_credit_oldest_overdue_days", **FIGURE
+    )
     # Odoo's own DSO, worked out like the other figures: for the current
     # company only (core mixes in the receivables of the whole company tree).
+    # Core lets every user read it: it keeps its (absent) groups.
     days_sales_outstanding = fields.Float(
         string="DSO (days)",
         help="Days sales outstanding in the current company: the customer's open receivable divided "
-        "by all it was invoiced there, times the days since its first invoice.",
+        "by its total invoiced amount in this company, times the days since its first invoice.",
         compute="_compute_credit_figures",
         search="_search_days_sales_outstanding",
         digits=(16, 1),
         aggregator=None,
     )
-    credit_aging_not_due = _figure_field("Not Due", "aging_not_due")
-    credit_aging_1_30 = _figure_field("1-30 Days", "aging_1_30")
-    credit_aging_31_60 = _figure_field("31-60 Days", "aging_31_60")
-    credit_aging_61_90 = _figure_field("61-90 Days", "aging_61_90")
-    credit_aging_91_120 = _figure_field("91-120 Days", "aging_91_120")
-    credit_aging_over_120 = _figure_field("Over 120 Days", "aging_over_120")
+    credit_aging_not_due = fields.Monetary("Not Due", search="_search_credit_aging_not_due", **MONEY)
+    credit_aging_1_30 = fields.Monetary("1-30 Days", search="_search_credit_aging_1_30", **MONEY)
+    credit_aging_31_60 = fields.Monetary("31-60 Days", search="_search_credit_aging_31_60", **MONEY)
+    credit_aging_61_90 = fields.Monetary("61-90 Days", search="_search_credit_aging_61_90", **MONEY)
+    credit_aging_91_120 = fields.Monetary("91-120 Days", search="_search_credit_aging_91_120", **MONEY)
+    credit_aging_over_120 = fields.Monetary("Over 120 Days", search="_search_credit_aging_over_120", **MONEY)
     credit_approval_count = fields.Integer(
         compute="_compute_credit_approval_count", groups=CREDIT_READ_GROUPS
     )
@@ -129,33 +124,12 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_credit_figures(self):
-        company = self.env.company
-        commercial_ids = {p.commercial_partner_id._origin.id for p in self}
-        # A partner not saved yet (id False) gets the zeros of "no activity".
-        figures = self.env["credit.figures"].sudo()._fetch(company, commercial_ids)
-        policy = company._credit_exposure_policy()
+        # Every figure comes from the figures query, as computed there.
+        commercial_ids = {partner.commercial_partner_id._origin.id for partner in self}
+        figures = self.env["credit.figures"].sudo()._fetch(self.env.company, commercial_ids)
         for partner in self:
-            commercial = partner.commercial_partner_id._origin
-            data = figures[commercial.id]
-            parts = data["parts"]
-            limit = commercial.sudo().credit_limit
-            available = available_credit(limit, data["exposure"])
-            partner.update(
-                {
-                    "credit_receivable": parts.receivable,
-                    # The breakdown adds up to the exposure: parts the company
-                    # does not count show as 0.
-                    "credit_draft_invoices": draft_part(parts, policy),
-                    "credit_orders_to_invoice": orders_part(parts, policy),
-                    "credit_exposure": data["exposure"],
-                    "credit_available": available or 0.0,
-                    "credit_unapplied_credits": data["unapplied_credits"],
-                    "credit_overdue_amount": data["overdue"],
-                    "credit_oldest_overdue_days": data["oldest_overdue_days"],
-                    "days_sales_outstanding": data["dso"],
-                    **{f"credit_aging_{key}": data[f"aging_{key}"] for key in aging.BUCKET_KEYS},
-                }
-            )
+            row = figures[partner.commercial_partner_id._origin.id]
+            partner.update({fname: row[column] or 0.0 for fname, column in FIGURE_FIELD_COLUMNS.items()})
 
     @api.depends_context("uid")
     def _compute_credit_can_edit_limit(self):
@@ -172,18 +146,61 @@ class ResPartner(models.Model):
         for partner in self:
             partner.credit_approval_count = counts.get(partner.commercial_partner_id.id, 0)
 
+    def _search_credit_receivable(self, operator, value):
+        return self._credit_figure_domain("credit_receivable", operator, value)
+
+    def _search_credit_draft_invoices(self, operator, value):
+        return self._credit_figure_domain("credit_draft_invoices", operator, value)
+
+    def _search_credit_orders_to_invoice(self, operator, value):
+        return self._credit_figure_domain("credit_orders_to_invoice", operator, value)
+
+    def _search_credit_exposure(self, operator, value):
+        return self._credit_figure_domain("credit_exposure", operator, value)
+
+    def _search_credit_available(self, operator, value):
+        return self._credit_figure_domain("credit_available", operator, value)
+
+    def _search_credit_unapplied_credits(self, operator, value):
+        return self._credit_figure_domain("credit_unapplied_credits", operator, value)
+
+    def _search_credit_overdue_amount(self, operator, value):
+        return self._credit_figure_domain("credit_overdue_amount", operator, value)
+
+    def _search_credit_oldest_overdue_days(self, operator, value):
+        return self._credit_figure_domain("credit_oldest_overdue_days", operator, value)
+
     def _search_days_sales_outstanding(self, operator, value):
-        return self._credit_figure_domain("dso", operator, value)
+        return self._credit_figure_domain("days_sales_outstanding", operator, value)
+
+    def _search_credit_aging_not_due(self, operator, value):
+        return self._credit_figure_domain("credit_aging_not_due", operator, value)
+
+    def _search_credit_aging_1_30(self, operator, value):
+        return self._credit_figure_domain("credit_aging_1_30", operator, value)
+
+    def _search_credit_aging_31_60(self, operator, value):
+        return self._credit_figure_domain("credit_aging_31_60", operator, value)
+
+    def _search_credit_aging_61_90(self, operator, value):
+        return self._credit_figure_domain("credit_aging_61_90", operator, value)
+
+    def _search_credit_aging_91_120(self, operator, value):
+        return self._credit_figure_domain("credit_aging_91_120", operator, value)
+
+    def _search_credit_aging_over_120(self, operator, value):
+        return self._credit_figure_domain("credit_aging_over_120", operator, value)
 
     @api.model
-    def _credit_figure_domain(self, column, operator, value):
+    def _credit_figure_domain(self, fname, operator, value):
         """Set-based search on a credit figure of the current company.
 
         The figures live in ``credit.exposure.report`` (one SQL view);
         customers without any activity have no row there and count as 0.
         """
         # A figure the user may not read is not searchable either: a search is an oracle.
-        self.check_field_access_rights("read", [COLUMN_FIELDS[column]])
+        self.check_field_access_rights("read", [fname])
+        column = FIGURE_FIELD_COLUMNS[fname]
         if operator not in _OPERATORS or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValidationError(self.env._("Unsupported search on credit figures: %(op)s", op=operator))
         report = self.env["credit.exposure.report"].sudo()

@@ -445,10 +445,10 @@ class SaleOrder(models.Model):
             order_amount = increase
         data = gate.GateInput(
             mode=mode,
-            credit_limit=partner.credit_limit,
+            credit_limit=figures["credit_limit"],
             exposure=exposure,
             order_amount=order_amount,
-            on_hold=partner.credit_hold,
+            on_hold=figures["credit_hold"],
             oldest_overdue_days=figures["oldest_overdue_days"],
             overdue_threshold=company.credit_overdue_days,
             approved_amount=approved,
@@ -523,7 +523,7 @@ class SaleOrder(models.Model):
         """The broken rules as data (code and figures): what a request stores."""
         if not check.decision:
             return []
-        partner = self.partner_id.commercial_partner_id.with_company(self.company_id).sudo()
+        partner = self._credit_debtor().with_company(self.company_id).sudo()
         return [
             {
                 "code": reason.code,

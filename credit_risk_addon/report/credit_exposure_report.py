@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.credit_figures import FIGURE_SOURCES
-from ..rules.aging import BUCKET_KEYS
 
 
 class CreditExposureReport(models.Model):
@@ -56,61 +55,15 @@ class CreditExposureReport(models.Model):
 
     @api.model
     def _report_query(self, company_ids=None):
-        """The report's rows as SQL; ``company_ids`` narrows them (``None``: all companies)."""
-        today = fields.Date.context_today(self)
-        figures = self.env["credit.figures"]._figures_query(today, company_ids=company_ids)
-        # The limit is Odoo's company-dependent credit_limit (jsonb keyed by
-        # company id) falling back to the company default from ir.default.
+        """The report's rows as SQL: the figures query, one row per company and customer.
+
+        ``company_ids`` narrows them (``None``: all companies). Every column
+        is a figure of ``credit.figures``, computed there and nowhere else.
+        """
+        figures = self.env["credit.figures"]._figures_query(
+            fields.Date.context_today(self), company_ids=company_ids
+        )
         return SQL(
-            """
-            SELECT f.partner_id::bigint * 100000 + f.company_id AS id,
-                   f.company_id,
-                   f.partner_id,
-                   company.currency_id,
-                   lim.credit_limit,
-                   f.receivable,
-                   parts.draft_invoices,
-                   parts.orders,
-                   total.exposure,
-                   CASE WHEN lim.credit_limit > 0 THEN lim.credit_limit - total.exposure END AS available,
-                   lim.credit_limit > 0 AND total.exposure > lim.credit_limit AS over_limit,
-                   f.unapplied_credits,
-                   f.overdue,
-                   f.oldest_overdue_days,
-                   f.oldest_overdue_days > company.credit_overdue_days AS past_overdue_threshold,
-                   CASE WHEN f.invoiced_total > 0 AND f.first_invoice_date < %(today)s::date
-                        THEN f.receivable / f.invoiced_total * (%(today)s::date - f.first_invoice_date)
-                        ELSE 0 END AS dso,
-                   COALESCE((partner.credit_hold ->> f.company_id::text)::boolean, FALSE) AS credit_hold,
-                   %(buckets)s
-              FROM (%(figures)s) f
-              JOIN res_company company ON company.id = f.company_id
-              JOIN res_partner partner ON partner.id = f.partner_id
-         LEFT JOIN LATERAL (
-                SELECT COALESCE(
-                           (partner.credit_limit ->> f.company_id::text)::numeric,
-                           (SELECT d.json_value::numeric
-                              FROM ir_default d
-                              JOIN ir_model_fields imf ON imf.id = d.field_id
-                             WHERE imf.model = 'res.partner' AND imf.name = 'credit_limit'
-                               AND d.user_id IS NULL AND d.condition IS NULL
-                               AND (d.company_id = f.company_id OR d.company_id IS NULL)
-                          ORDER BY d.company_id NULLS LAST LIMIT 1),
-                           0) AS credit_limit
-              ) lim ON TRUE
-         -- Same policy as rules.exposure.draft_part / orders_part (a test
-         -- checks both agree): the parts a company does not count are 0.
-         LEFT JOIN LATERAL (
-                SELECT CASE WHEN NOT company.credit_include_draft_invoices THEN 0
-                            WHEN company.credit_include_orders THEN f.draft_invoices
-                            ELSE f.draft_invoices + f.draft_from_orders END AS draft_invoices,
-                       CASE WHEN company.credit_include_orders THEN f.orders ELSE 0 END AS orders
-              ) parts ON TRUE
-         LEFT JOIN LATERAL (
-                SELECT f.receivable + parts.draft_invoices + parts.orders AS exposure
-              ) total ON TRUE
-            """,
-            today=today,
-            figures=figures,
-            buckets=SQL(", ").join(SQL("f.%s", SQL.identifier(f"aging_{key}")) for key in BUCKET_KEYS),
+            "SELECT f.partner_id::bigint * 100000 + f.company_id AS id, f.* FROM (%s) f",
+            figures,
         )
