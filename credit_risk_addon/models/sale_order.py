@@ -73,6 +73,16 @@ class GatePass:
 
 
 @dataclass(frozen=True)
+class GateContext:
+    """What the gate reads for one order: the mode, the debtor's figures row, its requests."""
+
+    mode: str
+    figures: dict
+    approval: models.BaseModel | None = None  # valid approval of the order, if any
+    pending: models.BaseModel | None = None  # pending request of the order, if any
+
+
+@dataclass(frozen=True)
 class CreditCheck:
     """What the gate says of one order, with what the panel and messages need.
 
@@ -154,13 +164,13 @@ class SaleOrder(models.Model):
         # Replaces the core banner text with one built from this module's
         # figures (right company, full exposure, hold and overdue rules).
         result = super()._compute_partner_credit_warning()
+        quotations = self.filtered(lambda order: order.state in ("draft", "sent") and order.partner_id)
+        contexts = {} if self.env.user.share else quotations._credit_gate_inputs()
         for order in self:
-            check = CreditCheck()
+            check = order._credit_judge(contexts.get(order.id))
             if self.env.user.share:
                 # Portal and public users (a customer, a link holder) see no credit figure.
                 order.partner_credit_warning = ""
-            elif order.state in ("draft", "sent") and order.partner_id and order.company_id:
-                check = order._credit_gate_check()
             if check.decision is None:
                 order.update(
                     {
@@ -264,11 +274,11 @@ class SaleOrder(models.Model):
         pending = {}
         warned = {}
         amounts = {}
-        for order in self:
-            if order.state not in ("draft", "sent"):
-                continue
+        quotations = self.filtered(lambda order: order.state in ("draft", "sent"))
+        contexts = quotations._credit_gate_inputs(lock=True)
+        for order in quotations:
             key = order._credit_key()
-            check = order._credit_gate_check(extra_exposure=pending.get(key, 0.0), lock=True)
+            check = order._credit_judge(contexts.get(order.id), extra_exposure=pending.get(key, 0.0))
             if check.blocking:
                 refused |= order
                 messages.append(order._credit_refusal_text(check))
@@ -414,28 +424,79 @@ class SaleOrder(models.Model):
             ["approved"] if self.state in ("draft", "sent") else ["approved", "used"]
         )[:1]
 
-    def _credit_gate_check(self, extra_exposure=0.0, lock=False, increase=None):
-        """Gather the figures and ask the rules: a :class:`CreditCheck`.
+    def _credit_gate_inputs(self, lock=False):
+        """What the gate reads for these orders: ``{order id: GateContext}``, absent when it does not apply.
 
-        ``increase`` judges the growth of a confirmed order, already counted
-        in the figures, like a new order of that amount. A fixed number of
-        queries whatever the customer's number of invoices and orders.
+        A fixed number of queries for the whole set, whatever the number of
+        orders, customers, invoices and requests: one figures query per
+        company, one search of the approval requests. ``lock`` first locks
+        every debtor (see ``res.partner._credit_lock``).
+        """
+        orders = self.sudo()
+        applies = orders.filtered(
+            lambda order: (
+                order.company_id
+                and order._credit_debtor()
+                and order.company_id._credit_gate_mode() != gate.MODE_OFF
+                and not (
+                    order.state != "sale"
+                    and order.company_id.credit_exempt_online_payment
+                    and order._credit_paid_online()
+                )
+            )
+        )
+        if not applies:
+            return {}
+        debtors = {order: order._credit_debtor() for order in applies}
+        if lock:
+            self.env["res.partner"].browse({debtor.id for debtor in debtors.values()})._credit_lock()
+        figures = {}
+        for company in applies.company_id:
+            ids = {debtors[order].id for order in applies if order.company_id == company}
+            rows = self.env["credit.figures"].sudo()._fetch(company, ids)
+            figures.update({(company.id, partner_id): row for partner_id, row in rows.items()})
+        requests = (
+            self.env["credit.approval.request"]
+            .sudo()
+            .search(
+                [("order_id", "in", applies._origin.ids), ("state", "in", ("pending", "approved", "used"))],
+                order="approved_amount desc, id desc",
+            )
+        )
+        contexts = {}
+        for order in applies:
+            company, debtor = order.company_id, debtors[order]
+            mine = requests.filtered(lambda request, o=order: request.order_id == o._origin)
+            usable = ("approved",) if order.state in ("draft", "sent") else ("approved", "used")
+            approval = mine.filtered(
+                lambda request, c=company, d=debtor, u=usable: (
+                    request.state in u
+                    and request.expiry_date >= c._credit_today()
+                    and request.partner_id == d
+                    and request.company_id == c
+                )
+            )[:1]
+            contexts[order.id] = GateContext(
+                mode=company._credit_gate_mode(),
+                figures=figures[(company.id, debtor.id)],
+                approval=approval or None,
+                pending=mine.filtered(lambda request: request.state == "pending")[:1] or None,
+            )
+        return contexts
+
+    def _credit_judge(self, context, extra_exposure=0.0, increase=None):
+        """The gate's decision for this order from what ``_credit_gate_inputs`` read: a :class:`CreditCheck`.
+
+        ``extra_exposure`` adds the earlier orders of a batch. ``increase``
+        judges the growth of a confirmed order, already counted in the
+        figures, like a new order of that amount. No query but the order's own.
         """
         self.ensure_one()
-        order = self.sudo()
-        company = order.company_id
-        mode = company._credit_gate_mode()
-        if mode == gate.MODE_OFF or (
-            increase is None and company.credit_exempt_online_payment and order._credit_paid_online()
-        ):
+        if context is None:
             return CreditCheck()
-        partner = order._credit_debtor().with_company(company)
-        if lock:
-            partner._credit_lock()
-        figures = self.env["credit.figures"].sudo()._fetch(company, partner.ids)[partner.id]
-        approval = order._credit_valid_approval()
+        figures, approval = context.figures, context.approval
         exposure = figures["exposure"] + extra_exposure
-        order_amount = order._credit_order_amount()
+        order_amount = self._credit_order_amount()
         approved = approval.approved_amount if approval else None
         if increase is not None:
             # What the approval still covers on top of what was judged before.
@@ -444,24 +505,29 @@ class SaleOrder(models.Model):
                 approved -= order_amount - increase
             order_amount = increase
         data = gate.GateInput(
-            mode=mode,
+            mode=context.mode,
             credit_limit=figures["credit_limit"],
             exposure=exposure,
             order_amount=order_amount,
             on_hold=figures["credit_hold"],
             oldest_overdue_days=figures["oldest_overdue_days"],
-            overdue_threshold=company.credit_overdue_days,
+            overdue_threshold=self.company_id.credit_overdue_days,
             approved_amount=approved,
         )
         decision = gate.decide(data)
-        pending = order._credit_requests("pending")[:1] if decision.blocking else None
         return CreditCheck(
             data=data,
             decision=decision,
             overdue=figures["overdue"],
-            approval=approval or None,
-            pending=pending or None,
+            approval=approval,
+            pending=context.pending if decision.blocking else None,
         )
+
+    def _credit_gate_check(self, extra_exposure=0.0, lock=False, increase=None):
+        """The gate's decision for this one order (see ``_credit_gate_inputs`` and ``_credit_judge``)."""
+        self.ensure_one()
+        context = self._credit_gate_inputs(lock=lock).get(self.id)
+        return self._credit_judge(context, extra_exposure=extra_exposure, increase=increase)
 
     @api.model
     def _credit_check_computed_fields(self, vals, model_name="sale.order"):

@@ -1,5 +1,3 @@
-from unittest.mock import patch
-
 from freezegun import freeze_time
 
 from odoo import Command
@@ -14,6 +12,9 @@ from .common import TODAY, CreditRiskCommon
 # Odoo 18.0; the promise is that it does not grow with the customer's number
 # of invoices.
 GATE_QUERIES = 11
+# What the gate adds to a confirmation (gate on against gate off): the lock,
+# the figures, the requests, the debtor's company settings.
+CONFIRM_EXTRA_QUERIES = 4
 
 
 @tagged("post_install", "-at_install")
@@ -56,15 +57,37 @@ class TestQueryCount(CreditRiskCommon):
         self.assertEqual(with_1, GATE_QUERIES)
         self.assertEqual(with_200, GATE_QUERIES)
 
-    def test_confirm_checks_each_order_once(self):
+    def _confirm_queries(self, partner, mode):
+        """Queries of confirming one quotation of ``partner`` with the gate in ``mode``, cold cache."""
+        self.company.credit_gate_mode = mode
+        order = self.make_order(partner, 100.0)
+        warm = self.make_order(partner, 100.0)
+        warm.action_confirm()  # fill the registry caches (record rules, sequences, templates)
+        self.env.invalidate_all()
+        count0 = self.cr.sql_log_count
+        self.assertIs(order.action_confirm(), True)
+        return self.cr.sql_log_count - count0
+
+    def test_the_gate_adds_few_queries_to_a_confirmation(self):
         partner = self._customer_with_invoices(3)
-        orders = self.make_order(partner, 100.0) | self.make_order(partner, 200.0)
-        SaleOrder = type(orders)
-        with patch.object(
-            SaleOrder, "_credit_gate_check", autospec=True, side_effect=SaleOrder._credit_gate_check
-        ) as check:
-            self.assertIs(orders.action_confirm(), True)
-        self.assertEqual(check.call_count, 2)
-        self.assertEqual(set(orders.mapped("state")), {"sale"})
-        # Nothing is left behind for a later confirmation to skip its check.
-        self.assertFalse(self.env.cr.cache.get("credit_risk_addon.gate_passed"))
+        without_gate = self._confirm_queries(partner, "off")
+        with_gate = self._confirm_queries(partner, "block")
+        self.assertLessEqual(with_gate - without_gate, CONFIRM_EXTRA_QUERIES)
+
+    def _panel_queries(self, count):
+        """Queries of the credit-check column of a list of ``count`` quotations, cold cache."""
+        orders = self.env["sale.order"]
+        for index in range(count):
+            customer = self.env["res.partner"].create({"name": f"List customer {index}", "is_company": True})
+            customer.credit_limit = 1000.0
+            orders |= self.make_order(customer, 100.0 + index)
+        orders.mapped("credit_gate_status")  # warm the registry caches
+        self.env.invalidate_all()
+        count0 = self.cr.sql_log_count
+        statuses = orders.mapped("credit_gate_status")
+        self.assertEqual(set(statuses), {"pass"})
+        return self.cr.sql_log_count - count0
+
+    def test_a_list_of_80_quotations_costs_what_a_list_of_1_does(self):
+        self._panel_queries(1)  # the first list of the test pays for caches later lists share
+        self.assertEqual(self._panel_queries(80), self._panel_queries(1))
