@@ -4,6 +4,7 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    res_users,
     account_move,
     credit_approval_request,
     sale_order,

@@ -128,7 +128,7 @@ class CreditApprovalRequest(models.Model):
     @api.depends("state", "requested_by_id")
     @api.depends_context("uid")
     def _compute_can_withdraw(self):
-        manager = self._is_credit_manager()
+        manager = self.env["res.users"]._credit_is_manager()
         for request in self:
             request.can_withdraw = request.state == "pending" and (
                 manager or request.requested_by_id == self.env.user
@@ -242,7 +242,7 @@ class CreditApprovalRequest(models.Model):
         for request in self:
             if request.state != "pending":
                 raise UserError(self.env._("Only a pending request can be cancelled."))
-            if request.requested_by_id != self.env.user and not self._is_credit_manager():
+            if request.requested_by_id != self.env.user and not self.env["res.users"]._credit_is_manager():
                 raise AccessError(self.env._("Only the requester or a credit manager can cancel a request."))
         self.sudo().write({"state": "cancelled"})
         self._close_manager_activities(self.env._("Withdrawn by %(user)s.", user=self.env.user.name))
@@ -251,12 +251,8 @@ class CreditApprovalRequest(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
-    @api.model
-    def _is_credit_manager(self):
-        return self.env.user.has_group("credit_risk_addon.group_credit_manager")
-
     def _check_can_decide(self):
-        if not self.env.su and not self._is_credit_manager():
+        if not self.env["res.users"]._credit_is_manager():
             raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
         for request in self:
             if (

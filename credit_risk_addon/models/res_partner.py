@@ -133,7 +133,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("uid")
     def _compute_credit_can_edit_limit(self):
-        self.credit_can_edit_limit = self._credit_is_manager()
+        self.credit_can_edit_limit = self.env["res.users"]._credit_is_manager()
 
     def _compute_credit_approval_count(self):
         Request = self.env["credit.approval.request"]
@@ -295,14 +295,14 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        if not self._credit_is_manager():
+        if not self.env["res.users"]._credit_is_manager():
             # Checked on what was created, not on what was sent: context
             # defaults, imports and the sync from a parent company included.
             partners._credit_check_standing({})
         return partners
 
     def write(self, vals):
-        manager = self._credit_is_manager()
+        manager = self.env["res.users"]._credit_is_manager()
         before = {} if manager else self._credit_standing()
         old_limits = {}
         if "credit_limit" in vals or "use_partner_credit_limit" in vals:
@@ -430,16 +430,12 @@ class ResPartner(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
-    def _credit_is_manager(self):
-        return self.env.su or self.env.user.has_group("credit_risk_addon.group_credit_manager")
-
-    @api.model
     def _credit_manager_only_message(self):
         return self.env._("Only a credit manager can change credit limits and credit holds.")
 
     @api.model
     def _credit_check_manager(self):
-        if not self._credit_is_manager():
+        if not self.env["res.users"]._credit_is_manager():
             raise AccessError(self._credit_manager_only_message())
 
     def _credit_set_hold(self, hold, reason):
