@@ -15,6 +15,9 @@ AGING_BUCKET_SELECTION = [
     ("61_90", "61-90 Days"),
     ("91_120", "91-120 Days"),
     ("over_120", "Over 120 Days"),
+    # Open credit notes: listed with the invoices (as negative items) so that
+    # the totals of the Invoice Aging equal what the customers owe.
+    (aging.CREDITS, "Unapplied Credits"),
 ]
 
 
@@ -45,6 +48,9 @@ class AccountMove(models.Model):
                 days = aging.days_overdue(move.invoice_date_due or move.date, today)
                 move.credit_days_overdue = days
                 move.credit_aging_bucket = aging.bucket_for(days)
+            elif move._credit_is_open_customer_invoice(aging.CREDITS):
+                move.credit_days_overdue = False
+                move.credit_aging_bucket = aging.CREDITS
             else:
                 move.credit_days_overdue = False
                 move.credit_aging_bucket = False
@@ -66,10 +72,11 @@ class AccountMove(models.Model):
             groupby_terms = {**groupby_terms, "credit_aging_bucket": rank}
         return super()._read_group_orderby(order, groupby_terms, query)
 
-    def _credit_is_open_customer_invoice(self):
+    def _credit_is_open_customer_invoice(self, kind="invoice"):
+        """An open customer invoice, or with ``kind`` = credits an open customer credit note."""
         self.ensure_one()
         return (
-            self.move_type == "out_invoice"
+            self.move_type == ("out_refund" if kind == aging.CREDITS else "out_invoice")
             and self.state == "posted"
             and self.payment_state in ("not_paid", "partial")
         )

@@ -7,7 +7,7 @@ the exposure figures, so that every SQL CASE uses the boundaries of
 
 from odoo.tools import SQL
 
-from ..rules.aging import BUCKETS
+from ..rules.aging import BUCKETS, CREDITS
 
 
 def bucket_condition(days, key):
@@ -34,12 +34,13 @@ def days_past_due(due_date, today):
     return SQL("GREATEST(%s::date - %s, 0)", today, due_date)
 
 
-def open_invoice_condition(move):
-    """Open customer invoice: the moves that carry days overdue and a bucket."""
+def open_invoice_condition(move, move_type="out_invoice"):
+    """Open customer invoice (or credit note): the moves that carry days overdue and a bucket."""
     return SQL(
-        "(%(m)s.move_type = 'out_invoice' AND %(m)s.state = 'posted'"
+        "(%(m)s.move_type = %(type)s AND %(m)s.state = 'posted'"
         " AND %(m)s.payment_state IN ('not_paid', 'partial'))",
         m=move,
+        type=move_type,
     )
 
 
@@ -57,15 +58,18 @@ def refresh_invoice_aging_query(today):
           FROM (
                 SELECT account_move.id,
                        CASE WHEN %(is_open)s THEN %(days)s END AS days,
-                       CASE WHEN %(is_open)s THEN %(bucket)s END AS bucket
+                       CASE WHEN %(is_open)s THEN %(bucket)s
+                            WHEN %(is_open_credit)s THEN %(credits)s END AS bucket
                   FROM account_move
-                 WHERE account_move.move_type = 'out_invoice'
+                 WHERE account_move.move_type IN ('out_invoice', 'out_refund')
           ) AS fresh
          WHERE account_move.id = fresh.id
            AND (account_move.credit_days_overdue IS DISTINCT FROM fresh.days
                 OR account_move.credit_aging_bucket IS DISTINCT FROM fresh.bucket)
         """,
         is_open=open_invoice_condition(move),
+        is_open_credit=open_invoice_condition(move, "out_refund"),
+        credits=CREDITS,
         days=days,
         bucket=bucket_case(days),
     )

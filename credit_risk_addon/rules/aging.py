@@ -14,6 +14,9 @@ BUCKETS = (
     ("over_120", 121, None),
 )
 BUCKET_KEYS = tuple(key for key, _low, _high in BUCKETS)
+# The column of open credits (credit notes, payments not matched yet), beside
+# the buckets: they are not aged.
+CREDITS = "credits"
 
 
 def days_overdue(due_date, today):

@@ -1,3 +1,4 @@
+from ast import literal_eval
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -48,3 +49,19 @@ class TestInvoiceAging(CreditRiskCommon):
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
             self.assertFalse(invoice.credit_aging_bucket)
             self.assertEqual(invoice.credit_days_overdue, 0)
+
+    def test_invoice_aging_totals_equal_the_receivable(self):
+        with freeze_time(TODAY):
+            self.make_invoice(self.customer, 700.0, due=TODAY - timedelta(days=40))
+            self.make_invoice(self.contact, 300.0, due=TODAY + timedelta(days=10))
+            refund = self.make_invoice(self.customer, 250.0, move_type="out_refund")
+            self.assertEqual(refund.credit_aging_bucket, "credits")
+            action = self.env.ref("credit_risk_addon.action_credit_invoice_aging")
+            domain = [*literal_eval(action.domain), ("commercial_partner_id", "=", self.customer.id)]
+            groups = self.env["account.move"].read_group(
+                domain, ["amount_residual_signed:sum"], ["credit_aging_bucket"], lazy=False
+            )
+            self.assertEqual([g["credit_aging_bucket"] for g in groups], ["not_due", "31_60", "credits"])
+            total = sum(group["amount_residual_signed"] for group in groups)
+            self.assertAlmostEqual(total, self.figures(self.customer).credit_receivable)
+            self.assertAlmostEqual(total, 750.0)
