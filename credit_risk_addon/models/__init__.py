@@ -6,6 +6,7 @@ from . import (
     res_partner,
     res_users,
     account_move,
+    account_move_line,
     credit_approval_request,
     sale_order,
     sale_order_line,

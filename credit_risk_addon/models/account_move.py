@@ -30,6 +30,7 @@ class AccountMove(models.Model):
         store=True,
         index="btree_not_null",
         aggregator="max",
+        groups="base.group_user",
         help="Days since the due date of this open customer invoice; refreshed every night.",
     )
     credit_aging_bucket = fields.Selection(
@@ -38,6 +39,7 @@ class AccountMove(models.Model):
         compute="_compute_credit_aging",
         store=True,
         index="btree_not_null",
+        groups="base.group_user",
     )
 
     @api.depends("move_type", "state", "payment_state", "invoice_date_due", "date")

@@ -1,5 +1,4 @@
 import logging
-import math
 
 from dateutil.relativedelta import relativedelta
 
@@ -8,13 +7,13 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 
 from ..rules import gate
+from ..rules.inputs import is_sensible_amount
 
 _logger = logging.getLogger(__name__)
 
-# Fields of mail.thread and mail.activity.mixin that chatter actions write.
-MAIL_FIELDS = {"message_main_attachment_id", "message_follower_ids", "activity_ids", "message_ids"}
-# No amount a person types is larger than this (company currency).
-MAX_AMOUNT = 1e13
+# The one field of mail.thread that posting (with attachments) writes: a client
+# never writes a request's messages, followers or activities through it.
+MAIL_FIELDS = {"message_main_attachment_id"}
 MAX_APPROVAL_YEARS = 5
 # Fields that only the decision methods (manager) or the confirmation (use) write.
 DECISION_FIELDS = {
@@ -185,6 +184,10 @@ class CreditApprovalRequest(models.Model):
         """
         if DECISION_FIELDS & vals.keys() or vals.get("state", "pending") != "pending":
             raise AccessError(self.env._("Only a credit manager can decide on a credit approval."))
+        if not isinstance(vals.get("order_id"), int) or isinstance(vals.get("order_id"), bool):
+            raise UserError(self.env._("A credit approval request needs an existing sale order."))
+        if not isinstance(vals.get("request_note"), str):
+            raise ValidationError(self.env._("Say why the order should be approved."))
         order = self.env["sale.order"].browse(vals.get("order_id"))
         order.check_access("read")
         order = order.sudo()
@@ -201,9 +204,9 @@ class CreditApprovalRequest(models.Model):
             raise ValidationError(self.env._("Say why the order should be approved."))
         amount = order._credit_order_amount()
         requested = vals.get("order_amount")
-        if order.state == "sale" and isinstance(requested, (int, float)) and math.isfinite(requested):
-            if requested > MAX_AMOUNT:
-                raise ValidationError(self.env._("The requested amount is too large."))
+        if order.state == "sale" and requested:
+            if not is_sensible_amount(requested):
+                raise ValidationError(self.env._("The requested amount must be a number of a sensible size."))
             amount = max(amount, requested)
         check = order._credit_gate_check()
         return {
@@ -290,7 +293,7 @@ class CreditApprovalRequest(models.Model):
             raise ValidationError(
                 self.env._("An approval cannot last more than %(years)s years.", years=MAX_APPROVAL_YEARS)
             )
-        if not isinstance(amount, (int, float)) or not math.isfinite(amount) or amount > MAX_AMOUNT:
+        if not is_sensible_amount(amount):
             raise ValidationError(self.env._("The approved amount must be a number of a sensible size."))
         if not self.order_id:
             raise UserError(self.env._("The order of %(request)s no longer exists.", request=self.name))

@@ -199,8 +199,13 @@ class CreditFigures(models.AbstractModel):
         tax_ratio = SQL(
             "CASE WHEN line.price_subtotal <> 0 THEN line.price_total / line.price_subtotal ELSE 1 END"
         )
+        # Drafted from a confirmed order: inside that order's amount until posted.
         from_order = SQL(
-            "EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel WHERE rel.invoice_line_id = line.id)"
+            """EXISTS (SELECT 1
+                         FROM sale_order_line_invoice_rel rel
+                         JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                         JOIN sale_order sale ON sale.id = sol.order_id
+                        WHERE rel.invoice_line_id = line.id AND sale.state = 'sale')"""
         )
         query = SQL(
             """
@@ -237,13 +242,17 @@ class CreditFigures(models.AbstractModel):
             """
             SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
                    SUM(
-                       (sol.price_total - COALESCE(invoiced.amount, 0))
+                       -- Never more than the line itself: a line is billed at most in full.
+                       CASE WHEN sol.price_total >= 0
+                            THEN GREATEST(sol.price_total - COALESCE(invoiced.amount, 0), 0)
+                            ELSE LEAST(sol.price_total - COALESCE(invoiced.amount, 0), 0) END
                        / COALESCE(NULLIF(sale.currency_rate, 0), 1)
                    ) AS orders
               FROM sale_order_line sol
               JOIN sale_order sale ON sale.id = sol.order_id
               JOIN res_partner partner ON partner.id = COALESCE(sale.partner_invoice_id, sale.partner_id)
          LEFT JOIN LATERAL (
+                -- Only invoices made out to the same debtor bill the line.
                 SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
                                 ELSE aml.price_total END) AS amount
                   FROM sale_order_line_invoice_rel rel
@@ -251,6 +260,7 @@ class CreditFigures(models.AbstractModel):
                   JOIN account_move move ON move.id = aml.move_id
                  WHERE rel.order_line_id = sol.id
                    AND move.state = 'posted'
+                   AND move.commercial_partner_id = partner.commercial_partner_id
               ) invoiced ON TRUE
              WHERE sale.state = 'sale'
                AND sol.display_type IS NULL

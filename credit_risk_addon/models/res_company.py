@@ -91,7 +91,7 @@ class ResCompany(models.Model):
     def _credit_today(self):
         """Today in the company's own time zone (its address's), whatever a client sends."""
         self.ensure_one()
-        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+        return fields.Date.context_today(self.with_context(tz=self.sudo().partner_id.tz or "UTC"))
 
     def _credit_managers(self):
         """The people who decide credit matters in this company (OdooBot excluded)."""

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, Query, float_compare, format_amount
 
 from ..rules import aging
+from ..rules.inputs import is_sensible_amount
 from .credit_figures import FIGURE_SOURCES
 
 CREDIT_READ_GROUPS = (
@@ -13,8 +14,6 @@ CREDIT_READ_GROUPS = (
 # Fields only a credit manager may change (the server refuses anyone else);
 # use_partner_credit_limit is Odoo's switch for credit_limit.
 MANAGER_VALUE_FIELDS = ("credit_limit", "credit_hold", "credit_hold_reason")
-# No limit a person types is larger than this (company currency).
-MAX_LIMIT = 1e13
 MAX_REASON_LENGTH = 500
 _OPERATORS = {
     "=": lambda a, b: a == b,
@@ -90,7 +89,6 @@ class ResPartner(models.Model):
     )
     # Odoo's own DSO, worked out like the other figures: for the current
     # company only (core mixes in the receivables of the whole company tree).
-    # Core lets every user read it: it keeps its (absent) groups.
     days_sales_outstanding = fields.Float(
         string="DSO (days)",
         help="Days sales outstanding in the current company: the customer's open receivable divided "
@@ -99,6 +97,8 @@ class ResPartner(models.Model):
         search="_search_days_sales_outstanding",
         digits=(16, 1),
         aggregator=None,
+        # Every internal user, as in core; portal and public users read no credit figure.
+        groups="base.group_user",
     )
     credit_aging_not_due = fields.Monetary("Not Due", search="_search_credit_aging_not_due", **MONEY)
     credit_aging_1_30 = fields.Monetary("1-30 Days", search="_search_credit_aging_1_30", **MONEY)
@@ -201,7 +201,12 @@ class ResPartner(models.Model):
         # A figure the user may not read is not searchable either: a search is an oracle.
         self.check_field_access_rights("read", [fname])
         column = FIGURE_FIELD_COLUMNS[fname]
-        if operator not in _OPERATORS or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            operator not in _OPERATORS
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise ValidationError(self.env._("Unsupported search on credit figures: %(op)s", op=operator))
         report = self.env["credit.exposure.report"].sudo()
         company_domain = [("company_id", "=", self.env.company.id)]
@@ -273,7 +278,7 @@ class ResPartner(models.Model):
     @api.constrains("credit_limit")
     def _check_credit_limit_positive(self):
         for partner in self.sudo():
-            if not math.isfinite(partner.credit_limit) or partner.credit_limit > MAX_LIMIT:
+            if not is_sensible_amount(partner.credit_limit):
                 raise ValidationError(
                     self.env._(
                         "The credit limit of %(partner)s must be a number of a sensible size.",
@@ -307,6 +312,8 @@ class ResPartner(models.Model):
         old_limits = {}
         if "credit_limit" in vals or "use_partner_credit_limit" in vals:
             old_limits = {partner.id: partner.sudo().credit_limit for partner in self}
+        if not manager:
+            self._credit_check_protected(vals)
         moves = {"parent_id", "is_company"} & vals.keys()
         commercial_before = {partner.id: partner.commercial_partner_id for partner in self} if moves else {}
         if moves and not manager:
@@ -345,23 +352,46 @@ class ResPartner(models.Model):
             or ((now[2] or False) != (then[2] or False))
         )
 
+    def _credit_check_protected(self, vals):
+        """What moves a customer's credit standing or the gate's date, refused to non-managers:
+        the commercial entity (computed by Odoo, never set by a client) and the time zone of a
+        company's own address (it sets the company's "today")."""
+        if "commercial_partner_id" in vals:
+            raise AccessError(self.env._("The commercial entity of a partner is computed from its parent."))
+        if "tz" in vals and not self.env.user.has_group("base.group_system"):
+            companies = self.env["res.company"].sudo().search([("partner_id", "in", self.ids)])
+            if companies:
+                raise AccessError(
+                    self.env._(
+                        "The time zone of %(company)s sets the date its credit rules use: only an "
+                        "administrator changes it.",
+                        company=companies[0].name,
+                    )
+                )
+
     def _credit_check_move(self, vals):
-        """A non-manager does not move a customer's credit standing: a customer on hold or with its own
-        limit is not put under another company, and no contact leaves a customer on hold (its orders
-        would be judged on another standing)."""
+        """A non-manager does not move a customer's credit standing: no partner leaves (for another
+        company, or to become a company of its own) a customer that has its own limit, is on hold or
+        too far overdue: its orders would be judged on another standing."""
         for partner in self.sudo():
             moved = ("parent_id" in vals and (vals["parent_id"] or False) != partner.parent_id.id) or (
                 "is_company" in vals and bool(vals["is_company"]) != partner.is_company
             )
             if not moved:
                 continue
-            commercial = partner.commercial_partner_id
-            own_standing = commercial == partner and (partner.credit_hold or partner.use_partner_credit_limit)
-            if own_standing or commercial.credit_hold:
+            commercial = partner.commercial_partner_id.with_company(self.env.company)
+            figures = (
+                self.env["credit.figures"].sudo()._fetch(self.env.company, commercial.ids)[commercial.id]
+            )
+            if (
+                commercial.credit_hold
+                or commercial.use_partner_credit_limit
+                or figures["past_overdue_threshold"]
+            ):
                 raise AccessError(
                     self.env._(
-                        "%(partner)s belongs to a customer on credit hold or with its own credit limit: "
-                        "only a credit manager can move it.",
+                        "%(partner)s belongs to a customer with its own credit limit, on credit hold or "
+                        "too far overdue: only a credit manager can move it.",
                         partner=partner.display_name,
                     )
                 )

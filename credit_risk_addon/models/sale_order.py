@@ -12,8 +12,18 @@ GATE_PASS_KEY = "credit_gate_pass"
 # Stored computed amounts the credit figures and the gate read: the server
 # computes them, a client never sets them (an RPC write would otherwise be kept).
 SERVER_COMPUTED_FIELDS = {
-    "sale.order": {"amount_untaxed", "amount_tax", "amount_total", "currency_rate", "amount_to_invoice"},
+    "sale.order": {
+        "amount_untaxed",
+        "amount_tax",
+        "amount_total",
+        "currency_rate",
+        "amount_to_invoice",
+        # Set by the gate itself when it holds an accepted or paid quotation.
+        "credit_review_pending",
+    },
     "sale.order.line": {
+        # Which invoice lines bill an order line: set by invoicing, never by a client.
+        "invoice_lines",
         "price_subtotal",
         "price_tax",
         "price_total",
@@ -377,12 +387,19 @@ class SaleOrder(models.Model):
         return sum(line.price_total for line in self.sudo().order_line if not line.display_type)
 
     def _credit_order_amount(self):
-        """This order's total in company currency, at the rate of the currency table on the order date."""
+        """This order's total in company currency, at today's rate of the currency table.
+
+        A quotation's order date becomes the confirmation date when it is
+        confirmed, so today's rate is the one confirmation stores; a
+        confirmed order is judged at the same rate before and after a
+        change, so a client's order date picks no rate.
+        """
         self.ensure_one()
         company = self.company_id
         currency = self.currency_id or company.currency_id
-        day = fields.Date.to_date(self.date_order) if self.date_order else company._credit_today()
-        return currency._convert(self._credit_total(), company.currency_id, company, day, round=False)
+        return currency._convert(
+            self._credit_total(), company.currency_id, company, company._credit_today(), round=False
+        )
 
     def _credit_paid_online(self):
         """Payments that are done (not merely authorized) cover the company's share of the order."""

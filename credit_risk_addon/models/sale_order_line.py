@@ -21,8 +21,19 @@ class SaleOrderLine(models.Model):
 
     def write(self, vals):
         self.env["sale.order"]._credit_check_computed_fields(vals, self._name)
-        before = self.order_id._credit_snapshot() if vals else {}
+        # A line moved into another order makes that one grow as well.
+        orders = self.order_id | self.env["sale.order"].browse(vals.get("order_id") or [])
+        before = orders._credit_snapshot() if vals else {}
         result = super().write(vals)
         if before:
-            self.order_id._credit_check_growth(before)
+            orders._credit_check_growth(before)
+        return result
+
+    def unlink(self):
+        # Removing a negative line (a discount, a down payment) raises the total.
+        orders = self.order_id
+        before = orders._credit_snapshot()
+        result = super().unlink()
+        if before:
+            orders.exists()._credit_check_growth(before)
         return result

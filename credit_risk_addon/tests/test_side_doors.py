@@ -20,9 +20,7 @@ from .common import TODAY, CreditRiskCommon
 SIGNATURE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
-@tagged("post_install", "-at_install")
-@freeze_time(TODAY)
-class TestSideDoors(CreditRiskCommon):
+class SideDoorsCommon(CreditRiskCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -50,6 +48,10 @@ class TestSideDoors(CreditRiskCommon):
     def as_salesman(self, records):
         return records.with_user(self.salesman)
 
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestSideDoors(SideDoorsCommon):
     # ------------------------------------------------------------------
     # Every way to a confirmed order goes through the gate
     # ------------------------------------------------------------------
@@ -452,3 +454,184 @@ class TestPortalAcceptance(HttpCase):
         page = self.url_open(order.get_portal_url())
         self.assertIn("reviewed by our credit department", page.text)
         self.assertNotIn("Secret internal reason", page.text)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestHostileFindings(SideDoorsCommon):
+    """What a hostile review found beyond the issue's list, each closed and kept closed."""
+
+    def test_relinking_invoice_lines_frees_no_credit(self):
+        invoice = self.make_invoice(self.customer, 8000.0)
+        order = self.make_order(self.customer, 1000.0, user=self.salesman, confirm=True)
+        with self.assertRaises(UserError):
+            self.as_salesman(order.order_line).write(
+                {"invoice_lines": [Command.set(invoice.invoice_line_ids.ids)]}
+            )
+        with self.assertRaises(UserError):
+            invoice.invoice_line_ids.with_user(self.accountant).write(
+                {"sale_line_ids": [Command.link(order.order_line.id)]}
+            )
+        # Even linked by the server, an invoice of another debtor bills nothing of the order.
+        other = self.make_invoice(self.held, 5000.0)
+        other.invoice_line_ids.sudo().write({"sale_line_ids": [Command.link(order.order_line.id)]})
+        self.assertAlmostEqual(self.figures(self.customer).credit_exposure, 9000.0)
+
+    def test_moving_a_line_into_a_confirmed_order_is_judged(self):
+        self.make_invoice(self.customer, 8000.0)
+        order = self.make_order(self.customer, 1000.0, user=self.salesman, confirm=True)
+        other = self.env["res.partner"].create({"name": "Other Co", "is_company": True})
+        quote = self.make_order(other, 6000.0, user=self.salesman)
+        with self.assertRaises(RedirectWarning):
+            self.as_salesman(quote.order_line).write({"order_id": order.id})
+        with self.assertRaises(RedirectWarning):
+            self.as_salesman(order).write({"order_line": [Command.link(quote.order_line.id)]})
+        self.assertEqual(order.order_line.price_unit, 1000.0)
+
+    def test_removing_a_negative_line_is_judged(self):
+        self.make_invoice(self.customer, 8000.0)
+        order = self.make_order(self.customer, 1000.0, user=self.salesman, confirm=True)
+        self.as_salesman(order).write(
+            {
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "price_unit": 6000.0, "tax_id": []}),
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "price_unit": -6000.0,
+                            "tax_id": [],
+                            "is_downpayment": True,
+                        }
+                    ),
+                ]
+            }
+        )
+        negative = order.order_line.filtered(lambda line: line.price_unit < 0)
+        with self.assertRaises(RedirectWarning):
+            self.as_salesman(negative).unlink()
+        self.assertTrue(negative.exists())
+
+    def test_the_commercial_entity_and_the_companys_time_zone_are_not_a_clients(self):
+        clean = self.env["res.partner"].create({"name": "Clean Co", "is_company": True})
+        with self.assertRaises(AccessError):
+            self.held.with_user(self.contact_user).write({"commercial_partner_id": clean.id})
+        self.assertEqual(self.held.commercial_partner_id, self.held)
+        with self.assertRaises(AccessError):
+            self.company.partner_id.with_user(self.contact_user).write({"tz": "America/Adak"})
+
+    def test_the_order_date_picks_no_rate(self):
+        foreign = self.setup_other_currency("EUR", rates=[("2000-01-01", 1000.0), ("2026-01-01", 1.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": foreign.id})
+        self.make_invoice(self.customer, 9000.0)
+        quote = self.make_order(self.customer, 5000.0, user=self.salesman, pricelist_id=pricelist.id)
+        self.as_salesman(quote).write({"date_order": "2000-06-01 00:00:00"})
+        with self.assertRaises(RedirectWarning):
+            self.as_salesman(quote).action_confirm()
+
+    def test_a_down_payment_drafted_on_a_quotation_counts(self):
+        quote = self.make_order(self.customer, 9000.0, user=self.salesman)
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_user(self.salesman)
+            .with_context(active_model="sale.order", active_ids=quote.ids)
+            .create(
+                {
+                    "advance_payment_method": "fixed",
+                    "fixed_amount": 9000.0,
+                    "sale_order_ids": [Command.set(quote.ids)],
+                }
+            )
+        )
+        wizard.create_invoices()
+        self.assertAlmostEqual(self.figures(self.customer).credit_draft_invoices, 9000.0)
+        other = self.make_order(self.customer, 5000.0, user=self.salesman)
+        with self.assertRaises(RedirectWarning):
+            self.as_salesman(other).action_confirm()
+
+    def test_no_contact_leaves_a_customer_with_a_limit(self):
+        contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
+        for vals in ({"parent_id": False}, {"is_company": True}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                contact.with_user(self.contact_user).write(vals)
+        self.assertEqual(contact.commercial_partner_id, self.customer)
+
+    def test_the_requester_cannot_silence_the_managers(self):
+        order = self.make_order(self.held, 100.0, user=self.salesman)
+        request = (
+            self.env["credit.approval.request"]
+            .with_user(self.salesman)
+            .create({"order_id": order.id, "request_note": "Please"})
+        )
+        activities = request.sudo().activity_ids
+        self.assertTrue(activities)
+        attempts = [
+            lambda: request.with_user(self.salesman).write(
+                {"activity_ids": [Command.delete(activity.id) for activity in activities]}
+            ),
+            lambda: activities.with_user(self.salesman).action_feedback(feedback="done"),
+            lambda: request.with_user(self.salesman).write(
+                {
+                    "message_ids": [
+                        Command.create({"body": "Approved", "author_id": self.credit_manager.partner_id.id})
+                    ]
+                }
+            ),
+        ]
+        for index, attempt in enumerate(attempts):
+            with self.subTest(attempt=index), self.assertRaises(AccessError):
+                attempt()
+        self.assertEqual(request.sudo().activity_ids, activities)
+
+    def test_portal_users_search_no_credit_figure(self):
+        portal = new_test_user(self.env, login="credit_hostile_portal", groups="base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        invoice = self.make_invoice(self.customer, 100.0)
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(portal).search_count([("days_sales_outstanding", ">", 10)])
+        with self.assertRaises(AccessError):
+            invoice.with_user(portal).read(["credit_days_overdue"])
+        with self.assertRaises(UserError):
+            self.make_order(self.customer, 1.0, user=self.salesman).with_user(self.salesman).write(
+                {"credit_review_pending": True}
+            )
+
+    def test_malformed_values_get_clear_errors(self):
+        order = self.make_order(self.held, 100.0, user=self.salesman)
+        Request = self.env["credit.approval.request"].with_user(self.salesman)
+        cases = [
+            (lambda: Request.create({"order_id": order.id, "request_note": 123}), ValidationError),
+            (lambda: Request.create({"order_id": "abc", "request_note": "x"}), UserError),
+            (
+                lambda: (
+                    self.env["res.partner"]
+                    .with_user(self.accountant)
+                    .search_count([("credit_exposure", "=", True)])
+                ),
+                ValidationError,
+            ),
+            (
+                lambda: (
+                    self.env["credit.approval.request.wizard"]
+                    .with_user(self.salesman)
+                    .create(
+                        {"order_ids": [Command.set(order.ids)], "note": "x", "requested_amount": float("nan")}
+                    )
+                ),
+                ValidationError,
+            ),
+        ]
+        request = Request.create({"order_id": order.id, "request_note": "Please"})
+        Decide = self.env["credit.approval.decide.wizard"].with_user(self.credit_manager)
+        cases += [
+            (
+                lambda: Decide.create({"request_id": request.id, "note": "x", "approved_amount": "abc"}),
+                ValidationError,
+            ),
+            (
+                lambda: Decide.create({"request_id": request.id, "note": "x", "expiry_date": "not a date"}),
+                ValidationError,
+            ),
+        ]
+        for index, (attempt, error) in enumerate(cases):
+            with self.subTest(case=index), self.assertRaises(error):
+                attempt()

@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..rules.inputs import is_date_value, is_sensible_amount
 
 
 class CreditApprovalDecideWizard(models.TransientModel):
@@ -13,6 +16,15 @@ class CreditApprovalDecideWizard(models.TransientModel):
     approved_amount = fields.Monetary(compute="_compute_defaults", store=True, readonly=False)
     expiry_date = fields.Date(compute="_compute_defaults", store=True, readonly=False)
     note = fields.Text(string="Reason", required=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "approved_amount" in vals and not is_sensible_amount(vals["approved_amount"] or 0.0):
+                raise ValidationError(self.env._("The approved amount must be a number of a sensible size."))
+            if vals.get("expiry_date") and not is_date_value(vals["expiry_date"]):
+                raise ValidationError(self.env._("The expiry date is not a date."))
+        return super().create(vals_list)
 
     @api.depends("request_id")
     def _compute_order_amount(self):

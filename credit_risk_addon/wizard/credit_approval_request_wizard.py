@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..rules.inputs import is_sensible_amount
 
 
 class CreditApprovalRequestWizard(models.TransientModel):
@@ -13,6 +16,13 @@ class CreditApprovalRequestWizard(models.TransientModel):
         help="For a confirmed order that is to grow: the new total to approve (company currency).",
     )
     has_confirmed_order = fields.Boolean(compute="_compute_has_confirmed_order")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("requested_amount") and not is_sensible_amount(vals["requested_amount"]):
+                raise ValidationError(self.env._("The requested amount must be a number of a sensible size."))
+        return super().create(vals_list)
 
     def _compute_has_confirmed_order(self):
         for wizard in self:
