@@ -632,15 +632,19 @@ class SaleOrder(models.Model):
             return format_amount(self.env, value, currency)
 
         excess = max(-(decision.remaining or 0.0), 0.0) if data.credit_limit else 0.0
-        return self.env._(
-            "Credit limit: %(limit)s | Exposure: %(exposure)s | This order: %(order)s | "
-            "Excess: %(excess)s | Oldest overdue: %(days)s days",
-            limit=amount(data.credit_limit) if data.credit_limit else self.env._("none"),
-            exposure=amount(data.exposure),
-            order=amount(data.order_amount),
-            excess=amount(excess),
-            days=data.oldest_overdue_days,
-        )
+        parts = [
+            self.env._("Credit limit: %(limit)s", limit=amount(data.credit_limit))
+            if data.credit_limit
+            else self.env._("Credit limit: none"),
+            self.env._("Exposure: %(exposure)s", exposure=amount(data.exposure)),
+            self.env._("This order: %(order)s", order=amount(data.order_amount)),
+        ]
+        # Only the figures that say something: no "Excess: 0.00" for an order within its limit.
+        if excess:
+            parts.append(self.env._("Excess: %(excess)s", excess=amount(excess)))
+        if data.oldest_overdue_days:
+            parts.append(self.env._("Oldest overdue: %(days)s days", days=data.oldest_overdue_days))
+        return " | ".join(parts)
 
     def _credit_pending_line(self, request):
         return self.env._(

@@ -172,6 +172,16 @@ tours.add("credit_portal_accept_tour", {
             run: "edit Pat Buyer",
         },
         {
+            content: "Pick a signature style, which draws the signature from the name",
+            trigger: ".modal .o_web_sign_auto_select_style button",
+            run: "click",
+        },
+        {
+            content: "The second style",
+            trigger: ".o-dropdown-item:eq(1)",
+            run: "click",
+        },
+        {
             content: "Sign",
             trigger: ".modal .o_portal_sign_submit:enabled",
             run: "click",
