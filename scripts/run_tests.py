@@ -12,8 +12,9 @@ Every step runs, even after a failure:
    installed. checklog-odoo judges both logs (a WARNING, ERROR or CRITICAL record fails).
 
 It fails when a step fails or a suite ran zero tests, and ends with one line
-``N passed, N failed`` (test cases of pytest and of the Odoo suite; a suite that failed
-without a failed test case counts as one failure).
+``N passed, N failed``: the test cases of pytest and of the Odoo suite, and a step that
+failed without a failed test case (lint, a crash, no test, a log record) counts as one
+failure, so a failing run never ends on "0 failed".
 
 Templates are named ``credit_risk_tmpl_<fingerprint>_demo`` / ``_nodemo``: the fingerprint
 covers Odoo's version and source files and the module's ``depends``, so a change of Odoo or
