@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from rules import gate
 from rules.gate import (
     EPSILON,
     MODE_BLOCK,
@@ -37,26 +36,8 @@ def make(**changes):
 
 
 # ---------------------------------------------------------------------------
-# Constants and data classes
+# An order with nothing against it
 # ---------------------------------------------------------------------------
-
-
-def test_constants():
-    assert MODES == (MODE_OFF, MODE_WARN, MODE_BLOCK) == ("off", "warn", "block")
-    assert (REASON_HOLD, REASON_LIMIT, REASON_OVERDUE) == ("on_hold", "over_limit", "overdue")
-    assert 0 < EPSILON < 0.01, "epsilon must stay below one cent"
-
-
-def test_input_defaults():
-    data = GateInput()
-    assert data.mode == MODE_BLOCK
-    assert data.credit_limit == 0.0
-    assert data.exposure == 0.0
-    assert data.order_amount == 0.0
-    assert data.on_hold is False
-    assert data.oldest_overdue_days == 0
-    assert data.overdue_threshold == 60
-    assert data.approved_amount is None
 
 
 def test_default_input_passes():
@@ -64,26 +45,6 @@ def test_default_input_passes():
     assert decision.passes
     assert decision.reasons == ()
     assert decision.remaining is None
-
-
-@pytest.mark.parametrize("obj", [GateInput(), Reason(REASON_HOLD), GateDecision()])
-def test_dataclasses_are_frozen(obj):
-    field_name = dataclasses.fields(obj)[0].name
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(obj, field_name, None)
-
-
-def test_reason_defaults():
-    reason = Reason(REASON_HOLD)
-    assert (reason.code, reason.excess, reason.days) == (REASON_HOLD, 0.0, 0)
-
-
-def test_decision_properties():
-    decision = GateDecision(reasons=(Reason(REASON_HOLD), Reason(REASON_OVERDUE, days=70)), blocking=True)
-    assert decision.codes == (REASON_HOLD, REASON_OVERDUE)
-    assert decision.passes is False
-    assert GateDecision().passes is True
-    assert GateDecision().codes == ()
 
 
 # ---------------------------------------------------------------------------
@@ -451,16 +412,3 @@ def test_decide_is_pure():
     snapshot = dataclasses.asdict(data)
     assert decide(data) == decide(data)
     assert dataclasses.asdict(data) == snapshot
-
-
-def test_module_exports():
-    for name in (
-        "GateInput",
-        "GateDecision",
-        "Reason",
-        "decide",
-        "find_reasons",
-        "check_input",
-        "approval_covers",
-    ):
-        assert hasattr(gate, name), name
