@@ -7,7 +7,6 @@ import random
 import pytest
 
 from rules.gate import (
-    EPSILON,
     MODE_BLOCK,
     MODE_OFF,
     MODE_WARN,
@@ -244,7 +243,7 @@ def test_clean_order_passes_in_every_mode(mode):
         (100.0, 100.01, False),  # order grew by a cent: approval no longer covers
         (100.0, 250.0, False),  # order grew
         (0.0, 0.0, True),
-        (0.0, EPSILON, True),  # exactly epsilon more: still covered
+        (0.0, 0.004, True),  # less than half a cent more: rounding noise, still covered
         (0.0, 0.01, False),
     ],
 )
@@ -303,12 +302,24 @@ def test_epsilon_at_the_exact_limit(order, over):
     assert decision.blocking is over
 
 
-def test_exactly_epsilon_over_the_limit_is_allowed():
-    """The comparison is strict: an excess of exactly EPSILON is noise, not a reason.
-    EPSILON + EPSILON - EPSILON == EPSILON exactly in binary floating point."""
-    data = GateInput(credit_limit=EPSILON, exposure=EPSILON, order_amount=EPSILON)
-    assert (data.exposure + data.order_amount) - data.credit_limit == EPSILON
-    assert REASON_LIMIT not in decide(data).codes
+def test_the_currency_rounding_is_the_money_tolerance():
+    """Less than half a rounding unit over the limit is noise; a whole unit is a reason."""
+    noise = GateInput(credit_limit=100.0, exposure=60.0, order_amount=40.004)
+    assert REASON_LIMIT not in decide(noise).codes
+    cent = GateInput(credit_limit=100.0, exposure=60.0, order_amount=40.01)
+    assert REASON_LIMIT in decide(cent).codes
+    # A currency rounded to whole units tolerates up to half a unit.
+    yen = GateInput(credit_limit=100.0, exposure=60.0, order_amount=40.4, rounding=1.0)
+    assert REASON_LIMIT not in decide(yen).codes
+    assert (
+        REASON_LIMIT
+        in decide(GateInput(credit_limit=100.0, exposure=60.0, order_amount=41.0, rounding=1.0)).codes
+    )
+
+
+def test_a_rounding_that_is_not_positive_is_refused():
+    with pytest.raises(ValueError):
+        decide(GateInput(rounding=0.0))
 
 
 def test_float_noise_does_not_block():
@@ -394,7 +405,7 @@ def test_decide_invariants_property():
         assert list(codes) == [code for code in order_of_codes if code in codes]
         assert (REASON_HOLD in codes) is data.on_hold
         assert (REASON_LIMIT in codes) is (
-            data.credit_limit > 0 and exposure_after - data.credit_limit > EPSILON
+            data.credit_limit > 0 and round(exposure_after - data.credit_limit, 6) >= 0.005
         )
         assert (REASON_OVERDUE in codes) is (data.oldest_overdue_days > data.overdue_threshold)
 

@@ -530,6 +530,7 @@ class SaleOrder(models.Model):
             oldest_overdue_days=figures["oldest_overdue_days"],
             overdue_threshold=self.company_id.credit_overdue_days,
             approved_amount=approved,
+            rounding=self.company_id.currency_id.rounding,
         )
         decision = gate.decide(data)
         return CreditCheck(

@@ -4,6 +4,7 @@ The decision is pure data in, data out. Wording and translation stay in the
 ORM layer, which turns each :class:`Reason` into a message.
 """
 
+import math
 from dataclasses import dataclass, field
 
 MODE_OFF = "off"
@@ -14,9 +15,6 @@ MODES = (MODE_OFF, MODE_WARN, MODE_BLOCK)
 REASON_HOLD = "on_hold"
 REASON_LIMIT = "over_limit"
 REASON_OVERDUE = "overdue"
-
-# Floating-point sums of monetary amounts: ignore differences below this.
-EPSILON = 0.005
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,7 @@ class GateInput:
     oldest_overdue_days: int = 0
     overdue_threshold: int = 60  # an item more than this many days late blocks
     approved_amount: float | None = None  # a valid approval for this order
+    rounding: float = 0.01  # the company currency's rounding: the one money tolerance
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,8 @@ def check_input(data):
         raise ValueError("credit limit cannot be negative")
     if data.overdue_threshold < 0:
         raise ValueError("overdue threshold cannot be negative")
+    if not data.rounding > 0:
+        raise ValueError("the currency rounding must be positive")
 
 
 def find_reasons(data):
@@ -73,16 +74,23 @@ def find_reasons(data):
     if data.on_hold:
         reasons.append(Reason(REASON_HOLD))
     exposure_after = data.exposure + data.order_amount
-    if data.credit_limit > 0 and exposure_after - data.credit_limit > EPSILON:
+    if data.credit_limit > 0 and exceeds(exposure_after, data.credit_limit, data.rounding):
         reasons.append(Reason(REASON_LIMIT, excess=exposure_after - data.credit_limit))
     if data.oldest_overdue_days > data.overdue_threshold:
         reasons.append(Reason(REASON_OVERDUE, days=data.oldest_overdue_days))
     return tuple(reasons)
 
 
-def approval_covers(approved_amount, order_amount):
+def exceeds(amount, bound, rounding):
+    """``amount`` is more than ``bound`` once their difference is rounded to the currency's
+    ``rounding`` (half up, as Odoo's ``float_compare``): sums of floats never refuse an order
+    for less than half a cent."""
+    return math.floor((amount - bound) / rounding + 0.5) > 0
+
+
+def approval_covers(approved_amount, order_amount, rounding=0.01):
     """An approval covers the order while the order does not exceed it."""
-    return approved_amount is not None and order_amount - approved_amount <= EPSILON
+    return approved_amount is not None and not exceeds(order_amount, approved_amount, rounding)
 
 
 def decide(data):
@@ -93,7 +101,7 @@ def decide(data):
     if data.mode == MODE_OFF:
         return GateDecision(exposure_after=exposure_after, remaining=remaining)
     reasons = find_reasons(data)
-    approved = bool(reasons) and approval_covers(data.approved_amount, data.order_amount)
+    approved = bool(reasons) and approval_covers(data.approved_amount, data.order_amount, data.rounding)
     blocking = bool(reasons) and data.mode == MODE_BLOCK and not approved
     return GateDecision(
         reasons=reasons,

@@ -52,7 +52,9 @@ class TestCreditGate(CreditRiskCommon):
     def test_hold_refuses_even_within_limit(self):
         self.customer.with_user(self.credit_manager)._credit_set_hold(True, "Cheque bounced")
         order = self.make_order(self.contact, 100.0, user=self.salesman)
-        message, _context = self.assertRefused(order.with_user(self.salesman), "credit hold", "Cheque bounced")
+        message, _context = self.assertRefused(
+            order.with_user(self.salesman), "credit hold", "Cheque bounced"
+        )
         # Only the figures that say something: no excess, no overdue days of 0.
         self.assertNotIn("Excess", message)
         self.assertNotIn("Oldest overdue", message)
