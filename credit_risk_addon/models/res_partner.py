@@ -64,7 +64,7 @@ class ResPartner(models.Model):
     credit_orders_to_invoice = fields.Monetary(
         "Orders to Invoice", search="_search_credit_orders_to_invoice", **MONEY
     )
-    credit_exposure = fields.Monetary("Credit Exposure", search="_search_credit_exposure", **MONEY)
+    credit_exposure = fields.Monetary(search="_search_credit_exposure", **MONEY)
     credit_available = fields.Monetary(
         "Available Credit",
         search="_search_credit_available",
