@@ -44,6 +44,14 @@ FIGURE_SOURCES = {
 }
 
 
+# Up to this many customers, their rows are looked up customer by customer
+# (see CreditFigures._partner_rows). Beyond, the estimated cost of the
+# lookups would make PostgreSQL compile the query (JIT) for longer than it runs.
+PER_PARTNER_LOOKUP_MAX = 100
+# What the receivable source reads of an open receivable line.
+RECEIVABLE_LINE_COLUMNS = ("id", "company_id", "amount_residual", "date_maturity", "date")
+
+
 class FigureSource:
     """One source of raw figures: SQL giving ``company_id``, ``partner_id`` and ``columns``.
 
@@ -164,13 +172,8 @@ class CreditFigures(models.AbstractModel):
                        SUM(line.amount_residual) FILTER (WHERE %(is_overdue)s)
                            OVER (customer ORDER BY %(due)s, line.id ROWS UNBOUNDED PRECEDING)
                            AS running_overdue
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND line.reconciled IS NOT TRUE
-                   AND %(scope)s
+                  FROM %(lines)s
+                 WHERE %(scope)s
                 WINDOW customer AS (PARTITION BY line.company_id, partner.commercial_partner_id)
               ) item
           GROUP BY item.company_id, item.partner_id
@@ -179,6 +182,18 @@ class CreditFigures(models.AbstractModel):
             days=days_past_due(due, today),
             is_overdue=is_overdue,
             due=due,
+            lines=self._partner_rows(
+                partner_ids,
+                SQL("account_move_line line JOIN account_account account ON account.id = line.account_id"),
+                "line",
+                SQL("line.partner_id"),
+                [SQL("line.%s", SQL.identifier(name)) for name in RECEIVABLE_LINE_COLUMNS],
+                SQL(
+                    """line.parent_state = 'posted'
+                       AND account.account_type = 'asset_receivable'
+                       AND line.reconciled IS NOT TRUE"""
+                ),
+            ),
             scope=self._scope(SQL("line.company_id"), company_ids, partner_ids),
         )
         columns = {
@@ -191,6 +206,44 @@ class CreditFigures(models.AbstractModel):
         return FigureSource(query, columns)
 
     @api.model
+    def _per_partner(self, partner_ids):
+        """Whether the figures of ``partner_ids`` are read customer by customer (a few of them)."""
+        return partner_ids is not None and len(partner_ids) <= PER_PARTNER_LOOKUP_MAX
+
+    @api.model
+    def _partner_rows(self, partner_ids, rows, alias, partner_column, columns, condition):
+        """FROM clause of the ``rows`` meeting ``condition`` (as ``alias``) with their ``partner``.
+
+        ``rows`` is the table (or join) to read, ``partner_column`` the column
+        of its partner, ``columns`` the columns the source reads. For a few
+        given customers (a list page, a quotation, a list of quotations) the
+        rows are looked up partner by partner through the index of
+        ``partner_column``: left to itself, PostgreSQL reads the whole table
+        as soon as a few dozen customers are asked for, and that cost grows
+        with the database. OFFSET 0 keeps the lookup a subquery run per
+        partner. Beyond PER_PARTNER_LOOKUP_MAX customers, or for all of
+        them, one pass over the table is cheaper.
+        """
+        if not self._per_partner(partner_ids):
+            return SQL(
+                "%s JOIN res_partner partner ON partner.id = %s AND %s", rows, partner_column, condition
+            )
+        return SQL(
+            """res_partner partner
+               JOIN LATERAL (
+                    SELECT %s
+                      FROM %s
+                     WHERE %s = partner.id AND %s
+                    OFFSET 0
+               ) %s ON TRUE""",
+            SQL(", ").join(columns),
+            rows,
+            partner_column,
+            condition,
+            SQL.identifier(alias),
+        )
+
+    @api.model
     def _source_drafts(self, company_ids, partner_ids):
         """Draft customer invoices, tax included; those invoiced from an order apart.
 
@@ -200,21 +253,26 @@ class CreditFigures(models.AbstractModel):
             "CASE WHEN line.price_subtotal <> 0 THEN line.price_total / line.price_subtotal ELSE 1 END"
         )
         # Drafted from a confirmed order: inside that order's amount until posted.
-        from_order = SQL(
-            """EXISTS (SELECT 1
-                         FROM sale_order_line_invoice_rel rel
-                         JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                         JOIN sale_order sale ON sale.id = sol.order_id
-                        WHERE rel.invoice_line_id = line.id AND sale.state = 'sale')"""
-        )
+        # Looked up once per draft line, through the relation's index (LIMIT 1
+        # keeps PostgreSQL from copying the test into each FILTER below).
         query = SQL(
             """
             SELECT move.company_id, partner.commercial_partner_id AS partner_id,
-                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE NOT %(from_order)s) AS draft_invoices,
-                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE %(from_order)s) AS draft_from_orders
+                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE from_order.line_id IS NULL)
+                       AS draft_invoices,
+                   SUM(-line.balance * %(tax_ratio)s) FILTER (WHERE from_order.line_id IS NOT NULL)
+                       AS draft_from_orders
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner partner ON partner.id = move.partner_id
+         LEFT JOIN LATERAL (
+                SELECT rel.invoice_line_id AS line_id
+                  FROM sale_order_line_invoice_rel rel
+                  JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                  JOIN sale_order sale ON sale.id = sol.order_id
+                 WHERE rel.invoice_line_id = line.id AND sale.state = 'sale'
+                 LIMIT 1
+              ) from_order ON TRUE
              WHERE move.state = 'draft'
                AND move.move_type = 'out_invoice'
                AND line.display_type = 'product'
@@ -222,7 +280,6 @@ class CreditFigures(models.AbstractModel):
           GROUP BY move.company_id, partner.commercial_partner_id
             """,
             tax_ratio=tax_ratio,
-            from_order=from_order,
             scope=self._scope(SQL("move.company_id"), company_ids, partner_ids),
         )
         return FigureSource(
@@ -238,36 +295,86 @@ class CreditFigures(models.AbstractModel):
         the commercial entity of the invoice address; drafts of order lines
         stay here until posted (see the draft part of ``_select``).
         """
+        # The order lines in scope. The debtor is joined on the invoice address
+        # column itself (required, indexed): a customer's orders are found
+        # through its index, not by reading every confirmed order.
+        lines = SQL(
+            """
+            SELECT sol.id, sol.price_total, sale.company_id, sale.currency_rate,
+                   partner.commercial_partner_id AS partner_id
+              FROM %s
+              JOIN sale_order_line sol ON sol.order_id = sale.id
+             WHERE sol.display_type IS NULL
+               AND %s
+            """,
+            self._partner_rows(
+                partner_ids,
+                SQL("sale_order sale"),
+                "sale",
+                SQL("sale.partner_invoice_id"),
+                [SQL("sale.id"), SQL("sale.company_id"), SQL("sale.currency_rate")],
+                SQL("sale.state = 'sale'"),
+            ),
+            self._scope(SQL("sale.company_id"), company_ids, partner_ids),
+        )
+        # What posted invoices bill of each line: only invoices made out to
+        # the same debtor bill it.
+        billed_amount = SQL(
+            "SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total ELSE aml.price_total END)"
+        )
+        billed_lines = SQL(
+            """sale_order_line_invoice_rel rel
+               JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+               JOIN account_move move ON move.id = aml.move_id"""
+        )
+        if self._per_partner(partner_ids):
+            # A few customers: looked up line by line through the relation's index.
+            billed = SQL(
+                """LEFT JOIN LATERAL (
+                        SELECT %s AS amount
+                          FROM %s
+                         WHERE rel.order_line_id = line.id
+                           AND move.state = 'posted'
+                           AND move.commercial_partner_id = line.partner_id
+                   ) billed ON TRUE""",
+                billed_amount,
+                billed_lines,
+            )
+        else:
+            # Many customers: summed in one pass per line and debtor (a join,
+            # not one lookup per order line), for given customers only for
+            # their lines.
+            billed_scope = SQL("TRUE")
+            if partner_ids is not None:
+                billed_scope = SQL("rel.order_line_id IN (SELECT scoped.id FROM (%s) scoped)", lines)
+            billed = SQL(
+                """LEFT JOIN (
+                        SELECT rel.order_line_id, move.commercial_partner_id, %s AS amount
+                          FROM %s
+                         WHERE move.state = 'posted' AND %s
+                      GROUP BY rel.order_line_id, move.commercial_partner_id
+                   ) billed
+                     ON billed.order_line_id = line.id AND billed.commercial_partner_id = line.partner_id""",
+                billed_amount,
+                billed_lines,
+                billed_scope,
+            )
         query = SQL(
             """
-            SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
+            SELECT line.company_id, line.partner_id,
                    SUM(
                        -- Never more than the line itself: a line is billed at most in full.
-                       CASE WHEN sol.price_total >= 0
-                            THEN GREATEST(sol.price_total - COALESCE(invoiced.amount, 0), 0)
-                            ELSE LEAST(sol.price_total - COALESCE(invoiced.amount, 0), 0) END
-                       / COALESCE(NULLIF(sale.currency_rate, 0), 1)
+                       CASE WHEN line.price_total >= 0
+                            THEN GREATEST(line.price_total - COALESCE(billed.amount, 0), 0)
+                            ELSE LEAST(line.price_total - COALESCE(billed.amount, 0), 0) END
+                       / COALESCE(NULLIF(line.currency_rate, 0), 1)
                    ) AS orders
-              FROM sale_order_line sol
-              JOIN sale_order sale ON sale.id = sol.order_id
-              JOIN res_partner partner ON partner.id = COALESCE(sale.partner_invoice_id, sale.partner_id)
-         LEFT JOIN LATERAL (
-                -- Only invoices made out to the same debtor bill the line.
-                SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
-                                ELSE aml.price_total END) AS amount
-                  FROM sale_order_line_invoice_rel rel
-                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
-                  JOIN account_move move ON move.id = aml.move_id
-                 WHERE rel.order_line_id = sol.id
-                   AND move.state = 'posted'
-                   AND move.commercial_partner_id = partner.commercial_partner_id
-              ) invoiced ON TRUE
-             WHERE sale.state = 'sale'
-               AND sol.display_type IS NULL
-               AND %(scope)s
-          GROUP BY sale.company_id, partner.commercial_partner_id
+              FROM (%(lines)s) line
+              %(billed)s
+          GROUP BY line.company_id, line.partner_id
             """,
-            scope=self._scope(SQL("sale.company_id"), company_ids, partner_ids),
+            lines=lines,
+            billed=billed,
         )
         return FigureSource(query, {"orders": ("numeric", "SUM")})
 
@@ -279,13 +386,21 @@ class CreditFigures(models.AbstractModel):
             SELECT move.company_id, partner.commercial_partner_id AS partner_id,
                    SUM(move.amount_total_signed) AS invoiced_total,
                    MIN(move.invoice_date) AS first_invoice_date
-              FROM account_move move
-              JOIN res_partner partner ON partner.id = move.partner_id
-             WHERE move.state = 'posted'
-               AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')
-               AND %(scope)s
+              FROM %(moves)s
+             WHERE %(scope)s
           GROUP BY move.company_id, partner.commercial_partner_id
             """,
+            moves=self._partner_rows(
+                partner_ids,
+                SQL("account_move move"),
+                "move",
+                SQL("move.partner_id"),
+                [SQL("move.company_id"), SQL("move.amount_total_signed"), SQL("move.invoice_date")],
+                SQL(
+                    """move.state = 'posted'
+                       AND move.move_type IN ('out_invoice', 'out_refund', 'out_receipt')"""
+                ),
+            ),
             scope=self._scope(SQL("move.company_id"), company_ids, partner_ids),
         )
         return FigureSource(
@@ -389,16 +504,22 @@ class CreditFigures(models.AbstractModel):
             JOIN res_company company ON company.id = raw.company_id
             JOIN res_partner partner ON partner.id = raw.partner_id
        LEFT JOIN LATERAL (
+                -- A subquery of its own (LIMIT keeps it one): inside the
+                -- COALESCE below, PostgreSQL would plan a copy of it for
+                -- every use of the limit.
+                SELECT d.json_value::numeric AS credit_limit
+                  FROM ir_default d
+                  JOIN ir_model_fields imf ON imf.id = d.field_id
+                 WHERE imf.model = 'res.partner' AND imf.name = 'credit_limit'
+                   AND d.user_id IS NULL AND d.condition IS NULL
+                   AND (d.company_id = raw.company_id OR d.company_id IS NULL)
+              ORDER BY d.company_id NULLS LAST
+                 LIMIT 1
+              ) fallback ON TRUE
+       LEFT JOIN LATERAL (
                 SELECT COALESCE(
-                           (partner.credit_limit ->> raw.company_id::text)::numeric,
-                           (SELECT d.json_value::numeric
-                              FROM ir_default d
-                              JOIN ir_model_fields imf ON imf.id = d.field_id
-                             WHERE imf.model = 'res.partner' AND imf.name = 'credit_limit'
-                               AND d.user_id IS NULL AND d.condition IS NULL
-                               AND (d.company_id = raw.company_id OR d.company_id IS NULL)
-                          ORDER BY d.company_id NULLS LAST LIMIT 1),
-                           0) AS credit_limit
+                           (partner.credit_limit ->> raw.company_id::text)::numeric, fallback.credit_limit, 0
+                       ) AS credit_limit
               ) lim ON TRUE
        LEFT JOIN LATERAL (
                 SELECT drafts.amount AS draft_invoices,
