@@ -410,36 +410,45 @@ class SaleOrder(models.Model):
         return total > 0 and self.currency_id.compare_amounts(paid, total * share) >= 0
 
     def _credit_requests(self, states):
-        """This order's approval requests in ``states`` (read as superuser), newest first.
+        """This order's approval requests in ``states`` (read as superuser), largest approval first.
 
-        Approvals count only while unexpired and bound to the order's current
-        customer and company. Works on a quotation being edited too: the
-        requests belong to the saved order behind it.
+        Works on a quotation being edited too: the requests belong to the
+        saved order behind it.
         """
         self.ensure_one()
         Request = self.env["credit.approval.request"].sudo()
         if not self._origin.id:
             return Request
         states = [states] if isinstance(states, str) else list(states)
-        domain = [("order_id", "=", self._origin.id), ("state", "in", states)]
-        if {"approved", "used"} & set(states):
-            domain += [
-                ("expiry_date", ">=", self.company_id._credit_today()),
-                ("partner_id", "=", self._credit_debtor().id),
-                ("company_id", "=", self.company_id.id),
-            ]
-            return Request.search(domain, order="approved_amount desc, id desc")
-        return Request.search(domain)
+        return Request.search(
+            [("order_id", "=", self._origin.id), ("state", "in", states)],
+            order="approved_amount desc, id desc",
+        )
+
+    def _credit_covering_approval(self, requests):
+        """The approval among ``requests`` (largest first) that covers this order, if any.
+
+        Approved and unexpired, for the order's current debtor and company; a
+        confirmed order keeps the approval it was confirmed with (used): it
+        covers the order's growth up to the approved amount.
+        """
+        self.ensure_one()
+        usable = ("approved",) if self.state in ("draft", "sent") else ("approved", "used")
+        company, debtor, today = self.company_id, self._credit_debtor(), self.company_id._credit_today()
+        return requests.filtered(
+            lambda request: (
+                request.order_id == self._origin
+                and request.state in usable
+                and request.expiry_date
+                and request.expiry_date >= today
+                and request.partner_id == debtor
+                and request.company_id == company
+            )
+        )[:1]
 
     def _credit_valid_approval(self):
-        """The approval covering this order (largest amount first), if any.
-
-        A confirmed order keeps the approval it was confirmed with: it covers
-        the order's growth up to the approved amount.
-        """
-        return self._credit_requests(
-            ["approved"] if self.state in ("draft", "sent") else ["approved", "used"]
-        )[:1]
+        """The approval covering this order, if any (see ``_credit_covering_approval``)."""
+        return self._credit_covering_approval(self._credit_requests(["approved", "used"]))
 
     def _credit_gate_inputs(self, lock=False):
         """What the gate reads for these orders: ``{order id: GateContext}``, absent when it does not apply.
@@ -484,15 +493,7 @@ class SaleOrder(models.Model):
         for order in applies:
             company, debtor = order.company_id, debtors[order]
             mine = requests.filtered(lambda request, o=order: request.order_id == o._origin)
-            usable = ("approved",) if order.state in ("draft", "sent") else ("approved", "used")
-            approval = mine.filtered(
-                lambda request, c=company, d=debtor, u=usable: (
-                    request.state in u
-                    and request.expiry_date >= c._credit_today()
-                    and request.partner_id == d
-                    and request.company_id == c
-                )
-            )[:1]
+            approval = order._credit_covering_approval(mine)
             contexts[order.id] = GateContext(
                 mode=company._credit_gate_mode(),
                 figures=figures[(company.id, debtor.id)],
