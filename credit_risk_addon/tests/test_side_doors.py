@@ -48,6 +48,14 @@ class SideDoorsCommon(CreditRiskCommon):
     def as_salesman(self, records):
         return records.with_user(self.salesman)
 
+    def ask(self, order):
+        """The salesperson asks for approval of ``order``, as the request form does over RPC."""
+        return (
+            self.env["credit.approval.request"]
+            .with_user(self.salesman)
+            .create({"order_id": order.id, "request_note": "Please"})
+        )
+
 
 @tagged("post_install", "-at_install")
 @freeze_time(TODAY)
@@ -244,11 +252,7 @@ class TestSideDoors(SideDoorsCommon):
 
     def test_a_request_cannot_be_changed_by_its_requester(self):
         order = self.make_order(self.held, 2000.0, user=self.salesman)
-        request = (
-            self.env["credit.approval.request"]
-            .with_user(self.salesman)
-            .create({"order_id": order.id, "request_note": "Please"})
-        )
+        request = self.ask(order)
         other = self.make_order(self.held, 50000.0, user=self.salesman)
         attempts = [
             lambda: request.with_user(self.salesman).write({"request_note": "Changed"}),
@@ -270,11 +274,7 @@ class TestSideDoors(SideDoorsCommon):
 
     def test_an_approval_stops_covering_when_the_customer_changes(self):
         order = self.make_order(self.held, 2000.0, user=self.salesman)
-        request = (
-            self.env["credit.approval.request"]
-            .with_user(self.salesman)
-            .create({"order_id": order.id, "request_note": "Please"})
-        )
+        request = self.ask(order)
         request.with_user(self.credit_manager)._approve(2000.0, TODAY, "Fine")
         self.assertEqual(order.credit_gate_status, "approved")
         other_held = self.env["res.partner"].create({"name": "Other Held", "is_company": True})
@@ -286,11 +286,7 @@ class TestSideDoors(SideDoorsCommon):
 
     def test_deleting_an_order_keeps_its_decided_requests(self):
         order = self.make_order(self.held, 2000.0, user=self.salesman)
-        request = (
-            self.env["credit.approval.request"]
-            .with_user(self.salesman)
-            .create({"order_id": order.id, "request_note": "Please"})
-        )
+        request = self.ask(order)
         request.with_user(self.credit_manager)._refuse("No")
         reference = order.name
         order._action_cancel()
@@ -388,11 +384,7 @@ class TestSideDoors(SideDoorsCommon):
             ),
         ]
         order = self.make_order(self.held, 100.0, user=self.salesman)
-        request = (
-            self.env["credit.approval.request"]
-            .with_user(self.salesman)
-            .create({"order_id": order.id, "request_note": "Please"})
-        )
+        request = self.ask(order)
         manager = request.with_user(self.credit_manager)
         cases += [
             (lambda: manager._approve(float("inf"), TODAY, "ok"), ValidationError),
@@ -557,11 +549,7 @@ class TestHostileFindings(SideDoorsCommon):
 
     def test_the_requester_cannot_silence_the_managers(self):
         order = self.make_order(self.held, 100.0, user=self.salesman)
-        request = (
-            self.env["credit.approval.request"]
-            .with_user(self.salesman)
-            .create({"order_id": order.id, "request_note": "Please"})
-        )
+        request = self.ask(order)
         activities = request.sudo().activity_ids
         self.assertTrue(activities)
         attempts = [
