@@ -35,4 +35,6 @@
         ],
     },
     "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -15,3 +15,13 @@ def pre_init_hook(env):
         create_column(cr, "account_move", "credit_days_overdue", "int4")
         create_column(cr, "account_move", "credit_aging_bucket", "varchar")
         cr.execute(refresh_invoice_aging_query(fields.Date.today()))
+
+
+def post_init_hook(env):
+    """Fill the store of credit figures, so that the first reads need not compute them all."""
+    env["credit.figures.store"]._refresh()
+
+
+def uninstall_hook(env):
+    """Remove the triggers and tables of the figures store: they would outlive the module."""
+    env["credit.figures.store"]._drop_schema()

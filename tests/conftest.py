@@ -13,8 +13,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADDON_DIR = REPO_ROOT / "credit_risk_addon"
 
-if str(ADDON_DIR) not in sys.path:
-    sys.path.insert(0, str(ADDON_DIR))
+# The module's rules (``rules``) and its tests' oracles (``oracles``, plain Python).
+for path in (ADDON_DIR, ADDON_DIR / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 
 @pytest.fixture(scope="session")

@@ -11,4 +11,6 @@ from . import (
     sale_order,
     sale_order_line,
     payment_transaction,
+    # Last: its tables are built from the columns the models above create.
+    credit_figures_store,
 )

@@ -35,6 +35,8 @@ FIGURE_SOURCES = {
     "sale.order.line": ["display_type", "invoice_lines", "order_id", "price_subtotal", "price_total"],
     "sale.order": ["company_id", "currency_rate", "partner_id", "partner_invoice_id", "state"],
     "res.partner": ["commercial_partner_id", "credit_limit", "credit_hold"],
+    # The company default of the credit limit (written by ir.default.set).
+    "ir.default": ["company_id", "condition", "field_id", "json_value", "user_id"],
     "res.company": [
         "credit_include_draft_invoices",
         "credit_include_orders",
@@ -50,6 +52,26 @@ FIGURE_SOURCES = {
 PER_PARTNER_LOOKUP_MAX = 100
 # What the receivable source reads of an open receivable line.
 RECEIVABLE_LINE_COLUMNS = ("id", "company_id", "amount_residual", "date_maturity", "date")
+
+
+class Partners:
+    """The commercial partners a figures query is for: their ids, or SQL that selects them.
+
+    ``few`` says whether they are few enough to be looked up one by one
+    (see ``CreditFigures._partner_rows``); for a list of ids it follows from
+    its length.
+    """
+
+    __slots__ = ("few", "ids")
+
+    def __init__(self, ids, few=None):
+        if isinstance(ids, SQL):
+            self.ids = SQL("(%s)", ids)
+            self.few = bool(few)
+        else:
+            ids = tuple(ids)
+            self.ids = SQL("%s", ids or (0,))
+            self.few = len(ids) <= PER_PARTNER_LOOKUP_MAX if few is None else few
 
 
 class FigureSource:
@@ -101,19 +123,22 @@ class CreditFigures(models.AbstractModel):
         if company_ids is not None:
             conditions.append(SQL("%s IN %s", company_column, tuple(company_ids) or (0,)))
         if partner_ids is not None:
-            conditions.append(SQL("partner.commercial_partner_id IN %s", tuple(partner_ids) or (0,)))
+            conditions.append(SQL("partner.commercial_partner_id IN %s", partner_ids.ids))
         return SQL(" AND ").join(conditions)
 
     @api.model
-    def _sources(self, today, company_ids, partner_ids):
-        """The raw sources, by name. Override to add one."""
+    def _sources(self, today, company_ids, partner_ids, requested):
+        """The raw sources, by name. Override to add one.
+
+        ``partner_ids`` is a :class:`Partners` or ``None`` (all of them).
+        """
         sources = {
             "receivable": self._source_receivable(today, company_ids, partner_ids),
             "drafts": self._source_drafts(company_ids, partner_ids),
             "orders": self._source_orders(company_ids, partner_ids),
             "invoiced": self._source_invoiced(company_ids, partner_ids),
         }
-        if company_ids is not None and partner_ids is not None:
+        if requested:
             # Customers asked for by id get their row even without activity
             # (available credit = their limit), computed here like the others.
             sources["requested"] = FigureSource(
@@ -122,7 +147,7 @@ class CreditFigures(models.AbstractModel):
                          FROM res_company company, res_partner partner
                         WHERE company.id IN %s AND partner.id IN %s""",
                     tuple(company_ids) or (0,),
-                    tuple(partner_ids) or (0,),
+                    partner_ids.ids,
                 ),
                 {},
             )
@@ -208,7 +233,7 @@ class CreditFigures(models.AbstractModel):
     @api.model
     def _per_partner(self, partner_ids):
         """Whether the figures of ``partner_ids`` are read customer by customer (a few of them)."""
-        return partner_ids is not None and len(partner_ids) <= PER_PARTNER_LOOKUP_MAX
+        return partner_ids is not None and partner_ids.few
 
     @api.model
     def _partner_rows(self, partner_ids, rows, alias, partner_column, columns, condition):
@@ -541,41 +566,23 @@ class CreditFigures(models.AbstractModel):
         return SQL("TRUE")
 
     @api.model
-    def _figures_query(self, today, company_ids=None, partner_ids=None):
-        """SQL with one row of figures per (company_id, partner_id).
+    def _figures_query(self, today, company_ids=None, partner_ids=None, requested=None):
+        """SQL with one row of figures per (company_id, partner_id), computed from the documents.
 
-        ``company_ids`` / ``partner_ids`` (commercial partners) narrow the
-        rows; ``None`` means all.
+        ``company_ids`` / ``partner_ids`` (commercial partners: ids or a
+        :class:`Partners`) narrow the rows; ``None`` means all. With
+        ``requested`` (by default when both are given) each given partner
+        has a row even without activity. The figures of a customer are
+        read through ``credit.figures.store``, which keeps them between two
+        changes; this is where they are computed.
         """
-        raw = self._raw_query(self._sources(today, company_ids, partner_ids))
+        if partner_ids is not None and not isinstance(partner_ids, Partners):
+            partner_ids = Partners(partner_ids)
+        if requested is None:
+            requested = company_ids is not None and partner_ids is not None
+        raw = self._raw_query(self._sources(today, company_ids, partner_ids, requested))
         select = SQL(", ").join(
             SQL("%s AS %s", expression, SQL.identifier(name))
             for name, expression in self._select(today).items()
         )
         return SQL("SELECT %s FROM %s WHERE %s", select, self._from(raw), self._where())
-
-    @api.model
-    def _fetch(self, company, partner_ids):
-        """Figures of ``partner_ids`` (commercial partners) in ``company``: ``{partner_id: row}``.
-
-        A partner without activity (or not saved yet: id False) gets the
-        figures of no activity: zeros, its limit as available credit. One
-        query whatever the number of partners, invoices or orders.
-        """
-        partner_ids = list(partner_ids)
-        self._flush_sources()
-        today = company._credit_today()
-        saved_ids = [partner_id for partner_id in partner_ids if partner_id]
-        rows = self.env.execute_query_dict(self._figures_query(today, [company.id], saved_ids))
-        by_partner = {row["partner_id"]: row for row in rows}
-        return {partner_id: by_partner.get(partner_id) or self._unsaved_row() for partner_id in partner_ids}
-
-    @api.model
-    def _unsaved_row(self):
-        """The row of a partner not saved yet: nothing known."""
-        return {
-            **dict.fromkeys(self._select(None), 0),
-            "credit_hold": False,
-            "available": None,
-            "over_limit": False,
-        }

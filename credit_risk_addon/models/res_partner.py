@@ -2,7 +2,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, Query, float_compare, format_amount
+from odoo.tools import SQL, Query, float_compare, float_round, format_amount
 
 from ..rules import aging
 from ..rules.inputs import is_sensible_amount
@@ -124,12 +124,32 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_credit_figures(self):
-        # Every figure comes from the figures query, as computed there.
-        commercial_ids = {partner.commercial_partner_id._origin.id for partner in self}
-        figures = self.env["credit.figures"].sudo()._fetch(self.env.company, commercial_ids)
-        for partner in self:
-            row = figures[partner.commercial_partner_id._origin.id]
-            partner.update({fname: row[column] or 0.0 for fname, column in FIGURE_FIELD_COLUMNS.items()})
+        # Every figure comes from the figures query, as computed there. Put in
+        # the cache field by field for the whole set: assigned partner by
+        # partner, the ORM would look up the currency of every amount (most
+        # of the time of a list of every customer).
+        company = self.env.company
+        # Only the commercial entity is read (not every field of every partner).
+        partners = self.with_context(prefetch_fields=False)
+        commercial_ids = [partner.commercial_partner_id._origin.id for partner in partners]
+        figures = self.env["credit.figures.store"].sudo()._fetch(company, set(commercial_ids))
+        rows = [figures[partner_id] for partner_id in commercial_ids]
+        # Amounts in the company's currency, to its decimals (as the ORM would round them).
+        decimals = company.currency_id.decimal_places
+        for fname, column in FIGURE_FIELD_COLUMNS.items():
+            field = self._fields[fname]
+            values = [row[column] or 0 for row in rows]
+            if field.type == "monetary":
+                values = [round(value, decimals) + 0.0 for value in values]
+            elif field.type == "float":
+                digits = field.get_digits(self.env)
+                values = [
+                    float_round(value, precision_digits=digits[1]) if digits else float(value)
+                    for value in values
+                ]
+            else:
+                values = [int(value) for value in values]
+            self.env.cache.update(self, field, values)
 
     @api.depends_context("uid")
     def _compute_credit_can_edit_limit(self):
@@ -246,30 +266,24 @@ class ResPartner(models.Model):
 
     @api.model
     def _credit_figures_table(self, company_id, flush):
-        """The company's report rows as a SQL table, built once per transaction and day.
+        """The company's report rows as a SQL table, for a query run at once.
 
-        Listing views ask every figure field whether it can be sorted and
-        grouped (``fields_get``): without the memo, each answer would build the
-        whole report query again. The SQL depends on nothing else.
+        Built again for each query: it reads the stored figures and computes
+        those of the customers changed when it is built (see
+        ``credit.figures.store``).
         """
-        key = ("credit_risk_addon.figures_table", company_id, fields.Date.context_today(self), flush)
-        table = self.env.cr.cache.get(key)
-        if table is None:
+        table = SQL("(%s)", self.env["credit.exposure.report"].sudo()._report_query(company_ids=[company_id]))
+        if flush:
+            # Markers that make the ORM flush the figures' sources before running the query.
             table = SQL(
-                "(%s)", self.env["credit.exposure.report"].sudo()._report_query(company_ids=[company_id])
+                "%s%s",
+                table,
+                SQL("").join(
+                    SQL("", to_flush=self.env[model]._fields[name])
+                    for model, names in FIGURE_SOURCES.items()
+                    for name in names
+                ),
             )
-            if flush:
-                # Markers that make the ORM flush the figures' sources before running the query.
-                table = SQL(
-                    "%s%s",
-                    table,
-                    SQL("").join(
-                        SQL("", to_flush=self.env[model]._fields[name])
-                        for model, names in FIGURE_SOURCES.items()
-                        for name in names
-                    ),
-                )
-            self.env.cr.cache[key] = table
         return table
 
     # ------------------------------------------------------------------
@@ -381,7 +395,9 @@ class ResPartner(models.Model):
                 continue
             commercial = partner.commercial_partner_id.with_company(self.env.company)
             figures = (
-                self.env["credit.figures"].sudo()._fetch(self.env.company, commercial.ids)[commercial.id]
+                self.env["credit.figures.store"]
+                .sudo()
+                ._fetch(self.env.company, commercial.ids)[commercial.id]
             )
             if (
                 commercial.credit_hold

@@ -173,9 +173,13 @@ class SaleOrder(models.Model):
     def _compute_partner_credit_warning(self):
         # Replaces the core banner text with one built from this module's
         # figures (right company, full exposure, hold and overdue rules).
-        result = super()._compute_partner_credit_warning()
         quotations = self.filtered(lambda order: order.state in ("draft", "sent") and order.partner_id)
         contexts = {} if self.env.user.share else quotations._credit_gate_inputs()
+        # Core's banner (one receivable query per customer) only where the gate
+        # does not judge: the others get this module's banner below.
+        result = super(
+            SaleOrder, self.filtered(lambda order: order.id not in contexts)
+        )._compute_partner_credit_warning()
         for order in self:
             check = order._credit_judge(contexts.get(order.id))
             if self.env.user.share:
@@ -479,7 +483,7 @@ class SaleOrder(models.Model):
         figures = {}
         for company in applies.company_id:
             ids = {debtors[order].id for order in applies if order.company_id == company}
-            rows = self.env["credit.figures"].sudo()._fetch(company, ids)
+            rows = self.env["credit.figures.store"].sudo()._fetch(company, ids)
             figures.update({(company.id, partner_id): row for partner_id, row in rows.items()})
         requests = (
             self.env["credit.approval.request"]

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.credit_figures import FIGURE_SOURCES
+from ..models.credit_figures_store import report_id
 
 
 class CreditExposureReport(models.Model):
@@ -55,15 +56,11 @@ class CreditExposureReport(models.Model):
 
     @api.model
     def _report_query(self, company_ids=None):
-        """The report's rows as SQL: the figures query, one row per company and customer.
+        """The report's rows as SQL: the current figures, one row per company and customer.
 
         ``company_ids`` narrows them (``None``: all companies). Every column
-        is a figure of ``credit.figures``, computed there and nowhere else.
+        is a figure of ``credit.figures``, computed there and nowhere else
+        (and kept by ``credit.figures.store``).
         """
-        figures = self.env["credit.figures"]._figures_query(
-            fields.Date.context_today(self), company_ids=company_ids
-        )
-        return SQL(
-            "SELECT f.partner_id::bigint * 100000 + f.company_id AS id, f.* FROM (%s) f",
-            figures,
-        )
+        figures = self.env["credit.figures.store"]._current_query(company_ids)
+        return SQL("SELECT %s AS id, f.* FROM (%s) f", report_id("f"), figures)

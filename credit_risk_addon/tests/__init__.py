@@ -12,3 +12,4 @@ from . import (
     test_demo_data,
     test_tours,
 )
+from . import test_figures_store

@@ -131,3 +131,88 @@ class TestConcurrentConfirmation(BaseCase):
         finally:
             cr1.close()
             cr2.close()
+
+    def test_a_refresh_does_not_forget_a_change_committed_meanwhile(self):
+        """The job computes and forgets the changes its snapshot sees; a change
+        committed by another transaction meanwhile stays listed, so every read
+        keeps computing that customer from the documents until the next run."""
+        partner_id = self.ids["partner"]
+        with self.db.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["credit.figures.store"]._refresh()
+        cr1 = self.db.cursor()
+        cr2 = self.db.cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            cr1.execute("SELECT 1")  # the job's snapshot, taken before the change
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            env2["res.partner"].browse(partner_id).credit_limit = 4321.0
+            cr2.commit()
+            env1["credit.figures.store"]._refresh()
+            cr1.commit()
+        finally:
+            cr1.close()
+            cr2.close()
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cr.execute("SELECT 1 FROM credit_figures_dirty WHERE partner_id = %s", [partner_id])
+            self.assertTrue(cr.fetchall(), "the change committed meanwhile is still listed")
+            company = env.ref("base.main_company")
+            rows = env["credit.figures.store"]._fetch(company, [partner_id])
+            self.assertEqual(rows[partner_id]["credit_limit"], 4321.0)
+            env["credit.figures.store"]._refresh()
+            cr.execute("SELECT 1 FROM credit_figures_dirty WHERE partner_id = %s", [partner_id])
+            self.assertFalse(cr.fetchall(), "the next run computes it")
+
+    def test_a_change_while_the_job_runs_is_not_lost_on_a_listed_customer(self):
+        """The customer is listed already when another transaction changes it while the job
+        computes it: that change is listed again, so the job's cleanup does not forget it."""
+        partner_id = self.ids["partner"]
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["credit.figures.store"]._refresh()
+            env["res.partner"].browse(partner_id).credit_limit = 1111.0  # listed now
+        cr_user = self.db.cursor()
+        cr_job = self.db.cursor()
+        try:
+            cr_user.execute("SELECT 1")  # the user's snapshot sees the listed row
+            api.Environment(cr_job, SUPERUSER_ID, {})["credit.figures.store"]._refresh()
+            cr_job.commit()
+            api.Environment(cr_user, SUPERUSER_ID, {})["res.partner"].browse(partner_id).credit_limit = 2222.0
+            cr_user.commit()
+        finally:
+            cr_user.close()
+            cr_job.close()
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            rows = env["credit.figures.store"]._fetch(env.ref("base.main_company"), [partner_id])
+            self.assertEqual(rows[partner_id]["credit_limit"], 2222.0)
+            cr.execute("SELECT 1 FROM credit_figures_dirty WHERE partner_id = %s", [partner_id])
+            self.assertTrue(cr.fetchall())
+
+    def test_a_setting_changed_while_the_job_runs_keeps_the_store_out_of_date(self):
+        """The job computed the store with the old setting: it must not write it back as current."""
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            self.saved["credit_overdue_days"] = company.credit_overdue_days
+            env["credit.figures.store"]._refresh()
+            env["res.partner"].browse(self.ids["partner"]).credit_limit = 1234.0  # something to do
+        cr_job = self.db.cursor()
+        cr_user = self.db.cursor()
+        try:
+            cr_job.execute("SELECT 1")  # the job's snapshot: before the change
+            env_user = api.Environment(cr_user, SUPERUSER_ID, {})
+            env_user.ref("base.main_company").credit_overdue_days = 7
+            cr_user.commit()
+            api.Environment(cr_job, SUPERUSER_ID, {})["credit.figures.store"]._refresh()
+            cr_job.commit()
+        finally:
+            cr_job.close()
+            cr_user.close()
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            cr.execute("SELECT as_of FROM credit_figures_state WHERE company_id = %s", [company.id])
+            self.assertNotEqual(
+                cr.fetchall(), [(company._credit_today(),)], "not current: the setting changed"
+            )

@@ -6,8 +6,9 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from ..rules.aging import BUCKET_KEYS, overdue_after_credits
+from ..rules.aging import BUCKET_KEYS
 from .common import TODAY, CreditRiskCommon
+from .oracles import overdue_after_credits
 
 
 @tagged("post_install", "-at_install")
