@@ -14,6 +14,8 @@
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "report/credit_exposure_report_views.xml",
+        "report/credit_aged_receivable_views.xml",
+        "wizard/credit_aged_receivable_wizard_views.xml",
         "wizard/credit_hold_wizard_views.xml",
         "wizard/credit_approval_request_wizard_views.xml",
         "wizard/credit_approval_decide_wizard_views.xml",

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 import oracles
 import pytest
 
+from rules import aging
 from rules.aging import BUCKET_KEYS, bucket_for, days_overdue
 
 
@@ -259,3 +260,58 @@ def test_overdue_after_credits_matches_brute_force():
         assert amount == pytest.approx(sum(a for _d, a in left))
         assert oldest == max((days_overdue(d, TODAY) for d, _a in left), default=0)
         assert 0 <= amount <= sum(a for d, a in items if a > 0 and d < TODAY)
+
+
+# ---------------------------------------------------------------------------
+# periods of the aged receivables report
+# ---------------------------------------------------------------------------
+
+
+def test_default_periods_are_the_usual_aged_balance():
+    assert aging.periods() == [
+        ("not_due", None, 0),
+        ("period_1", 1, 30),
+        ("period_2", 31, 60),
+        ("period_3", 61, 90),
+        ("period_4", 91, 120),
+        ("older", 121, None),
+    ]
+
+
+def test_periods_of_any_length_and_count_leave_no_gap():
+    for days in (1, 7, 15, 30, 45, 366):
+        for count in range(1, 6):
+            columns = aging.periods(days, count)
+            assert len(columns) == count + 2
+            assert columns[-1][1] == days * count + 1
+            for (_key, _low, high), (_next, low, _high) in zip(columns, columns[1:], strict=False):
+                assert low == high + 1
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (-5, "not_due"),
+        (0, "not_due"),
+        (1, "period_1"),
+        (7, "period_1"),
+        (8, "period_2"),
+        (14, "period_2"),
+        (15, "older"),
+        (10_000, "older"),
+    ],
+)
+def test_period_for_with_two_weeks(days, expected):
+    assert aging.period_for(days, aging.periods(7, 2)) == expected
+
+
+@pytest.mark.parametrize("bad", [0, -1, 367, 2.5, "30", None, True])
+def test_periods_refuse_a_bad_length(bad):
+    with pytest.raises(ValueError):
+        aging.periods(bad, 4)
+
+
+@pytest.mark.parametrize("bad", [0, 6, 1.0, "4", None, False])
+def test_periods_refuse_a_bad_count(bad):
+    with pytest.raises(ValueError):
+        aging.periods(30, bad)

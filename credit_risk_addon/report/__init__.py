@@ -1,1 +1,2 @@
 from . import credit_exposure_report
+from . import credit_aged_receivable

@@ -39,3 +39,38 @@ def bucket_for(days):
         if high is None or days <= high:
             return key
     raise AssertionError("the last bucket must be open-ended")  # pragma: no cover
+
+
+# The aged receivables report ages by periods the user chooses: how many and
+# how long (in days). The defaults give the usual columns of an aged balance.
+DEFAULT_PERIOD_DAYS = 30
+DEFAULT_PERIOD_COUNT = 4
+MAX_PERIOD_DAYS = 366
+MAX_PERIOD_COUNT = 5
+NOT_DUE = "not_due"
+OLDER = "older"
+
+
+def periods(period_days=DEFAULT_PERIOD_DAYS, period_count=DEFAULT_PERIOD_COUNT):
+    """The columns of an aged balance: ``[(key, lowest days, highest days or None)]``.
+
+    Not due (0 days or less), then ``period_count`` periods of ``period_days``
+    days (keys ``period_1`` ...), then everything older. Raises ``ValueError``
+    outside 1-366 days and 1-5 periods.
+    """
+    for value, top in ((period_days, MAX_PERIOD_DAYS), (period_count, MAX_PERIOD_COUNT)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise ValueError(f"expected a whole number from 1 to {top}, got {value!r}")
+    columns = [(NOT_DUE, None, 0)]
+    for index in range(period_count):
+        columns.append((f"period_{index + 1}", index * period_days + 1, (index + 1) * period_days))
+    columns.append((OLDER, period_count * period_days + 1, None))
+    return columns
+
+
+def period_for(days, columns):
+    """The key of the column of ``columns`` (from :func:`periods`) that ``days`` falls in."""
+    for key, _low, high in columns:
+        if high is None or days <= high:
+            return key
+    raise AssertionError("the last column is open-ended")  # pragma: no cover

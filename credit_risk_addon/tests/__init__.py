@@ -13,3 +13,4 @@ from . import (
     test_tours,
 )
 from . import test_figures_store
+from . import test_aged_receivables

@@ -1,1 +1,6 @@
-from . import credit_hold_wizard, credit_approval_request_wizard, credit_approval_decide_wizard
+from . import (
+    credit_hold_wizard,
+    credit_approval_request_wizard,
+    credit_approval_decide_wizard,
+    credit_aged_receivable_wizard,
+)
