@@ -11,6 +11,7 @@ from . import (
     sale_order,
     sale_order_line,
     payment_transaction,
+    credit_kpi,
     # Last: its tables are built from the columns the models above create.
     credit_figures_store,
 )

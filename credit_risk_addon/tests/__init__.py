@@ -14,3 +14,4 @@ from . import (
 )
 from . import test_figures_store
 from . import test_aged_receivables
+from . import test_credit_kpi

@@ -3,4 +3,5 @@ from . import (
     credit_approval_request_wizard,
     credit_approval_decide_wizard,
     credit_aged_receivable_wizard,
+    credit_kpi_wizard,
 )
