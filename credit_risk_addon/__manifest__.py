@@ -13,6 +13,8 @@
         "security/credit_risk_addon_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "report/credit_statement_report.xml",
+        "data/mail_template_credit_statement.xml",
         "report/credit_exposure_report_views.xml",
         "report/credit_aged_receivable_views.xml",
         "wizard/credit_aged_receivable_wizard_views.xml",
@@ -26,6 +28,7 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_portal_templates.xml",
+        "views/credit_statement_portal_templates.xml",
         "views/credit_risk_menus.xml",
     ],
     "demo": [

@@ -530,3 +530,24 @@ class ResPartner(models.Model):
             self.env.cr.execute(
                 SQL("UPDATE res_partner SET write_date = write_date WHERE id IN %s", tuple(self.ids))
             )
+
+    def action_send_credit_statement(self):
+        """Open the mail composer with the customer statement (PDF) attached, in the partner's language."""
+        self.ensure_one()
+        template = self.env.ref("credit_risk_addon.mail_template_credit_statement", raise_if_not_found=False)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send Statement"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }

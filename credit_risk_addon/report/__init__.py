@@ -1,2 +1,3 @@
 from . import credit_exposure_report
 from . import credit_aged_receivable
+from . import credit_statement
