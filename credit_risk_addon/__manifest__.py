@@ -19,6 +19,7 @@
         "report/credit_aged_receivable_views.xml",
         "wizard/credit_aged_receivable_wizard_views.xml",
         "wizard/credit_kpi_wizard_views.xml",
+        "views/credit_report_export_views.xml",
         "wizard/credit_hold_wizard_views.xml",
         "wizard/credit_approval_request_wizard_views.xml",
         "wizard/credit_approval_decide_wizard_views.xml",

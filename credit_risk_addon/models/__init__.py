@@ -12,6 +12,7 @@ from . import (
     sale_order_line,
     payment_transaction,
     credit_kpi,
+    credit_report_export,
     # Last: its tables are built from the columns the models above create.
     credit_figures_store,
 )

@@ -7,7 +7,9 @@ import openpyxl
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from ..models.credit_report_export import BACKGROUND_ITEMS_PARAM
 from ..report.credit_aged_receivable import AS_OF, BASIS, PERIOD_COUNT, PERIOD_DAYS
 from .common import CreditRiskCommon
 
@@ -268,3 +270,100 @@ class TestAgedReceivables(CreditRiskCommon):
         )
         values = dict(parameters.iter_rows(min_row=1, values_only=True, max_col=2))
         self.assertEqual(values.get("As of"), datetime(2026, 6, 30))
+
+    # ------------------------------------------------------------------
+    # Big exports, built in the background
+    # ------------------------------------------------------------------
+    def _accountant(self, login):
+        return self.env["res.users"].create(
+            {
+                "name": login.replace("_", " ").title(),
+                "login": login,
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "groups_id": [Command.set(self.env.ref("account.group_account_readonly").ids)],
+            }
+        )
+
+    def test_big_export_is_built_in_the_background(self):
+        self.env["ir.config_parameter"].sudo().set_param(BACKGROUND_ITEMS_PARAM, "2")
+        accountant = self._accountant("export_accountant")
+        cron = self.env.ref("credit_risk_addon.ir_cron_credit_report_export")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        wizard = self.env(user=accountant)["credit.aged.receivable.wizard"].create(
+            {"as_of_date": AS_OF_DATE, "company_ids": [Command.set(self.company.ids)], "period_count": 2}
+        )
+        action = wizard.action_export_xlsx()
+        # More items than the threshold: queued, the user told where to follow it, the job woken.
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["next"]["res_model"], "credit.report.export")
+        export = self.env["credit.report.export"].sudo().search([("user_id", "=", accountant.id)])
+        self.assertEqual((export.state, export.report, export.progress), ("queued", "aged_receivables", 0))
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.env["credit.report.export"]._cron_build_exports(auto_commit=False)
+        self.assertEqual((export.state, export.progress), ("done", 100))
+        self.assertEqual(export.file_name, "Aged Receivables 2026-06-30.xlsx")
+        # Built as the accountant, with the options chosen: company A's items, two periods.
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.file)), data_only=True)
+        summary = book.worksheets[0]
+        header = [cell.value for cell in summary[1]]
+        self.assertEqual(header[:5], ["Customer", "Not Due", "1-30", "31-60", "Older"])
+        total = sum(
+            row[header.index("Total")]
+            for row in summary.iter_rows(min_row=2, values_only=True)
+            if row[0] == self.customer.display_name
+        )
+        self.assertEqual(total, self.balance(self.company, AS_OF_DATE))
+        # The accountant is told (a notification on their bus channel, sent at commit) and may download it.
+        self.env.cr.precommit.run()
+        message = (
+            self.env["bus.bus"].sudo().search([("message", "like", "Export ready")], order="id desc", limit=1)
+        )
+        self.assertIn(f'"res.partner",{accountant.partner_id.id}]', message.channel)
+        download = export.with_user(accountant).action_download()
+        self.assertIn(f"/web/content/credit.report.export/{export.id}/file/", download["url"])
+        # Nobody else sees it, nor may queue one in the accountant's name.
+        with self.assertRaises(AccessError):
+            export.with_user(self.credit_user).read(["file"])
+        self.assertFalse(self.env(user=self.credit_user)["credit.report.export"].search([]))
+        with self.assertRaises(AccessError):
+            self.env(user=self.credit_user)["credit.report.export"].create(
+                {"report": "aged_receivables", "name": "Not mine", "user_id": accountant.id}
+            )
+        # A salesperson has no exports at all.
+        with self.assertRaises(AccessError):
+            self.env(user=self.salesman)["credit.report.export"].search([])
+
+    def test_small_export_downloads_at_once(self):
+        self.env["ir.config_parameter"].sudo().set_param(BACKGROUND_ITEMS_PARAM, "100")
+        wizard = self.env(user=self._accountant("small_accountant"))["credit.aged.receivable.wizard"].create(
+            {"as_of_date": AS_OF_DATE, "company_ids": [Command.set(self.company.ids)]}
+        )
+        self.assertEqual(wizard.action_export_xlsx()["target"], "download")
+        self.assertFalse(self.env["credit.report.export"].sudo().search([]))
+
+    @mute_logger("odoo.addons.credit_risk_addon.models.credit_report_export")
+    def test_a_failing_export_is_recorded_and_the_job_goes_on(self):
+        accountant = self._accountant("failing_accountant")
+        Export = self.env(user=accountant)["credit.report.export"]
+        good_values = {"as_of_date": "2026-06-30", "company_ids": [Command.set(self.company.ids)]}
+        bad = Export.create(
+            {"report": "aged_receivables", "name": "Bad", "parameters": {**good_values, "period_days": 0}}
+        )
+        # Company B is not the accountant's: refused when built as them.
+        foreign = Export.create(
+            {
+                "report": "aged_receivables",
+                "name": "Foreign",
+                "parameters": {**good_values, "company_ids": [Command.set(self.company_b.ids)]},
+            }
+        )
+        good = Export.create({"report": "aged_receivables", "name": "Good", "parameters": good_values})
+        self.env["credit.report.export"]._cron_build_exports(auto_commit=False)
+        self.assertEqual(bad.state, "failed")
+        self.assertIn("Periods are 1 to 366 days long", bad.error)
+        self.assertFalse(bad.file)
+        self.assertEqual(foreign.state, "failed")
+        self.assertFalse(foreign.file)
+        self.assertEqual((good.state, good.progress), ("done", 100))
+        self.assertTrue(good.file)

@@ -1,10 +1,14 @@
 """A salesperson's and a credit manager's day in a real browser (Odoo tours).
 
-The tours live in static/tests/tours/credit_gate_tours.js; each one is opened
+The tours live in static/tests/tours/ (credit_gate_tours.js, credit_report_tours.js); each one is opened
 on the records created here, and the database is checked after it. Tagged
 ``credit_tour`` so that scripts/run-tests can leave them out where Chromium is
 missing.
 """
+
+import io
+
+import openpyxl
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -114,3 +118,55 @@ class TestCreditTours(HttpCase):
         self.assertEqual(self.order.signed_by, "Pat Buyer", "the signature is kept")
         self.assertTrue(self.order.credit_review_pending)
         self.assertIn(self.credit_manager, self.order.activity_ids.user_id)
+
+
+@tagged("post_install", "-at_install", "credit_tour")
+class TestCreditReportTours(HttpCase):
+    """An accountant opens the aged receivables from the menu, filters them and downloads the workbook."""
+
+    def setUp(self):
+        super().setUp()
+        self.company = self.env.company
+        self.accountant = new_test_user(
+            self.env,
+            login="tour_accountant",
+            groups="account.group_account_readonly",
+            name="Ada Tour Accountant",
+        )
+        tag = self.env["res.partner.category"].create({"name": "Tour Key Account"})
+        self.tagged = self.env["res.partner"].create(
+            {"name": "Tour Tagged Customer", "is_company": True, "category_id": [Command.link(tag.id)]}
+        )
+        self.other = self.env["res.partner"].create({"name": "Tour Other Customer", "is_company": True})
+        product = self.env["product.product"].create({"name": "Tour Pallet", "list_price": 100.0})
+        for partner, amount in ((self.tagged, 1200.0), (self.other, 800.0)):
+            invoice = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-01-15",
+                    "invoice_date_due": "2026-02-14",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "price_unit": amount, "tax_ids": [Command.clear()]}
+                        )
+                    ],
+                }
+            )
+            invoice.action_post()
+
+    def test_aged_receivables_filter_and_download(self):
+        self.start_tour(
+            "/odoo",
+            "credit_aged_receivables_tour",
+            login="tour_accountant",
+        )
+        # The workbook the accountant downloaded holds the tagged customer alone.
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "credit.aged.receivable.wizard"), ("create_uid", "=", self.accountant.id)]
+        )
+        self.assertEqual(len(attachment), 1)
+        book = openpyxl.load_workbook(io.BytesIO(attachment.raw), data_only=True)
+        customers = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True) if row[0]]
+        self.assertIn("Tour Tagged Customer", customers)
+        self.assertNotIn("Tour Other Customer", customers)

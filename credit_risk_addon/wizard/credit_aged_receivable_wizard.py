@@ -1,9 +1,10 @@
 import base64
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..exports.aged_receivables import build_workbook
+from ..models.credit_report_export import XLSX_MIMETYPE
 from ..report.credit_aged_receivable import AS_OF, BASES, BASIS, PERIOD_COUNT, PERIOD_DAYS
 from ..rules import aging
 
@@ -92,10 +93,58 @@ class CreditAgedReceivableWizard(models.TransientModel):
         return action
 
     def action_export_xlsx(self):
-        """The aged receivables as an Excel workbook: summary per customer, open items, parameters."""
+        """The aged receivables as an Excel workbook: summary per customer, open items, parameters.
+
+        A big one (more open items than the system parameter
+        ``credit_risk_addon.export_background_items``, 20,000 by default) is
+        built in the background (``credit.report.export``), its progress shown
+        under *My Report Exports*; a smaller one downloads at once.
+        """
         self.ensure_one()
+        Export = self.env["credit.report.export"]
+        Report = self.env["credit.aged.receivable"].with_context(**self._report_context())
+        if Report.search_count(self._report_domain()) > Export._background_items():
+            return Export._queue("aged_receivables", self._export_file_name(), self._export_values())
+        content, name = self._build_xlsx()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "datas": base64.b64encode(content),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": XLSX_MIMETYPE,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+    def _export_values(self):
+        """The options, as values to create the same options form again (background exports)."""
+        self.ensure_one()
+        return {
+            "as_of_date": fields.Date.to_string(self.as_of_date),
+            "basis": self.basis,
+            "period_days": self.period_days,
+            "period_count": self.period_count,
+            **{
+                name: [Command.set(self[name].ids)]
+                for name in ("company_ids", "user_ids", "category_ids", "country_ids", "currency_ids")
+            },
+        }
+
+    def _export_file_name(self):
+        return self.env._("Aged Receivables %(date)s.xlsx", date=fields.Date.to_string(self.as_of_date))
+
+    def _build_xlsx(self, progress=None):
+        """``(workbook bytes, file name)``; ``progress(percent)`` is called after each step."""
+        self.ensure_one()
+        progress = progress or (lambda percent: None)
         Report = self.env["credit.aged.receivable"].with_context(**self._report_context())
         summary, detail, buckets = Report._export_data(self._report_domain())
+        progress(60)
         company_currency = self.company_ids[:1].currency_id or self.env.company.currency_id
         currencies = self.env["res.currency"].search(
             [("name", "in", list({item["currency"] for item in detail}))]
@@ -109,21 +158,8 @@ class CreditAgedReceivableWizard(models.TransientModel):
             _currency_format(company_currency),
             {currency.name: _currency_format(currency) for currency in currencies},
         )
-        name = self.env._("Aged Receivables %(date)s.xlsx", date=fields.Date.to_string(self.as_of_date))
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": name,
-                "datas": base64.b64encode(content),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-        }
+        progress(95)
+        return content, self._export_file_name()
 
     def _export_parameters(self):
         basis = dict(self._fields["basis"]._description_selection(self.env))[self.basis]
