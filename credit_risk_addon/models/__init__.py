@@ -13,6 +13,10 @@ from . import (
     payment_transaction,
     credit_kpi,
     credit_report_export,
+    credit_dunning_policy,
+    credit_dunning_level,
+    credit_dunning_history,
+    credit_dunning,
     # Last: its tables are built from the columns the models above create.
     credit_figures_store,
 )

@@ -24,6 +24,24 @@ AGING_BUCKET_SELECTION = [
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    credit_dunning_level_id = fields.Many2one(
+        "credit.dunning.level",
+        string="Dunning Level",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The last reminder level this invoice reached.",
+    )
+    credit_dunning_date = fields.Date(string="Dunning Date", copy=False, readonly=True)
+    credit_dunning_history_ids = fields.Many2many(
+        "credit.dunning.history",
+        "credit_dunning_history_move_rel",
+        "move_id",
+        "history_id",
+        string="Dunning History",
+        copy=False,
+        readonly=True,
+    )
     credit_days_overdue = fields.Integer(
         string="Days Overdue",
         compute="_compute_credit_aging",

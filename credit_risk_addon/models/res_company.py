@@ -100,3 +100,10 @@ class ResCompany(models.Model):
         return group.users.filtered(
             lambda user: self in user.company_ids and not user.share and not user._is_superuser()
         )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # A new company follows the usual dunning ladder until it sets its own.
+        self.env["credit.dunning.policy"].sudo()._create_default(companies)
+        return companies

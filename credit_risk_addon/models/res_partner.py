@@ -59,6 +59,63 @@ class ResPartner(models.Model):
     )
     credit_hold_reason = fields.Char(company_dependent=True, copy=False, groups=CREDIT_READ_GROUPS)
     credit_currency_id = fields.Many2one("res.currency", compute="_compute_credit_currency_id")
+    # Collections (see credit.dunning)
+    credit_dunning_policy_id = fields.Many2one(
+        "credit.dunning.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        copy=False,
+        groups=CREDIT_READ_GROUPS,
+        domain="[('company_id', '=', current_company_id)]",
+        help="How this customer is reminded of overdue invoices in this company; empty: the company's "
+        "default policy.",
+    )
+    credit_dunning_handed_over = fields.Boolean(
+        string="Handed Over to Collection",
+        company_dependent=True,
+        copy=False,
+        groups=CREDIT_READ_GROUPS,
+        help="Handed over to legal or a collection agency in this company: no more reminders.",
+    )
+    credit_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        copy=False,
+        domain="[('share', '=', False)]",
+        help="Who chases this customer's overdue invoices; empty: its salesperson.",
+    )
+    credit_dunning_contact_id = fields.Many2one(
+        "res.partner",
+        string="Dunning Contact",
+        copy=False,
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        help="Who receives the reminders; empty: the invoicing address.",
+    )
+    credit_dunning_level_id = fields.Many2one(
+        "credit.dunning.level",
+        string="Dunning Level",
+        compute="_compute_credit_dunning",
+        groups=CREDIT_READ_GROUPS,
+        help="The level of the last reminder step done in this company.",
+    )
+    credit_dunning_last_date = fields.Date(
+        string="Last Dunning Step", compute="_compute_credit_dunning", groups=CREDIT_READ_GROUPS
+    )
+    credit_dunning_next_date = fields.Date(
+        string="Next Dunning Step",
+        compute="_compute_credit_dunning",
+        groups=CREDIT_READ_GROUPS,
+        help="When the next step is planned if nothing is paid by then.",
+    )
+    credit_dunning_next_level_id = fields.Many2one(
+        "credit.dunning.level",
+        string="Next Dunning Level",
+        compute="_compute_credit_dunning",
+        groups=CREDIT_READ_GROUPS,
+    )
+    credit_dunning_history_count = fields.Integer(
+        string="Dunning Steps", compute="_compute_credit_dunning", groups=CREDIT_READ_GROUPS
+    )
     credit_receivable = fields.Monetary("Open Receivable", search="_search_credit_receivable", **MONEY)
     credit_draft_invoices = fields.Monetary("Draft Invoices", search="_search_credit_draft_invoices", **MONEY)
     credit_orders_to_invoice = fields.Monetary(
@@ -150,6 +207,35 @@ class ResPartner(models.Model):
             else:
                 values = [int(value) for value in values]
             self.env.cache.update(self, field, values)
+
+    @api.depends_context("company")
+    def _compute_credit_dunning(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        History = self.env["credit.dunning.history"].sudo()
+        last = {}
+        counts = dict(
+            History._read_group(
+                [("company_id", "=", company.id), ("partner_id", "in", commercial.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for history in History.search(
+            [("company_id", "=", company.id), ("partner_id", "in", commercial.ids), ("state", "=", "done")],
+            order="date desc, id desc",
+        ):
+            last.setdefault(history.partner_id, history)
+        plans = self.env["credit.dunning"].sudo()._next_steps(company, commercial)
+        for partner in self:
+            entity = partner.commercial_partner_id
+            history = last.get(entity)
+            next_date, next_level = plans.get(entity.id, (False, False))
+            partner.credit_dunning_level_id = history.level_id if history else False
+            partner.credit_dunning_last_date = history.date if history else False
+            partner.credit_dunning_next_date = next_date
+            partner.credit_dunning_next_level_id = next_level
+            partner.credit_dunning_history_count = counts.get(entity, 0)
 
     @api.depends_context("uid")
     def _compute_credit_can_edit_limit(self):
@@ -328,6 +414,8 @@ class ResPartner(models.Model):
             old_limits = {partner.id: partner.sudo().credit_limit for partner in self}
         if not manager:
             self._credit_check_protected(vals)
+            if {"credit_dunning_policy_id", "credit_dunning_handed_over"} & vals.keys():
+                raise AccessError(self.env._("Only credit managers may change how a customer is dunned."))
         moves = {"parent_id", "is_company"} & vals.keys()
         commercial_before = {partner.id: partner.commercial_partner_id for partner in self} if moves else {}
         if moves and not manager:
@@ -551,3 +639,42 @@ class ResPartner(models.Model):
                 "force_email": True,
             },
         }
+
+    # ------------------------------------------------------------------
+    # Collections
+    # ------------------------------------------------------------------
+    def _credit_collector(self):
+        """Who chases this customer: its collector, else its salesperson."""
+        self.ensure_one()
+        entity = self.commercial_partner_id
+        return entity.credit_collector_id or entity.user_id
+
+    def _credit_dunning_recipient(self):
+        """Who receives the reminders: the dunning contact, else the invoicing address."""
+        self.ensure_one()
+        entity = self.commercial_partner_id
+        if entity.credit_dunning_contact_id:
+            return entity.credit_dunning_contact_id
+        return self.browse(entity.address_get(["invoice"])["invoice"])
+
+    def _credit_dunning_hold(self, level):
+        """Put the customer on hold for a dunning level (the run does it: no manager check)."""
+        reason = self.env._("Dunning level %(level)s", level=level.name)
+        for partner in self.commercial_partner_id:
+            partner.write({"credit_hold": True, "credit_hold_reason": reason})
+            partner.message_post(
+                body=self.env._(
+                    "Put on credit hold in %(company)s by the dunning run: %(reason)s",
+                    company=self.env.company.name,
+                    reason=reason,
+                )
+            )
+
+    def action_credit_dunning_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_risk_addon.credit_dunning_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_date": 0}
+        return action

@@ -5,4 +5,4 @@ calls these functions, and the repository-level ``tests/`` run them with
 plain pytest.
 """
 
-from . import aging, gate, inputs, kpis  # noqa: F401
+from . import aging, dunning, gate, inputs, kpis  # noqa: F401

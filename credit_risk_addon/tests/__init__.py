@@ -16,3 +16,4 @@ from . import test_figures_store
 from . import test_aged_receivables
 from . import test_credit_kpi
 from . import test_credit_statement
+from . import test_dunning

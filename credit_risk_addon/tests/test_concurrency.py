@@ -216,3 +216,87 @@ class TestConcurrentConfirmation(BaseCase):
             self.assertNotEqual(
                 cr.fetchall(), [(company._credit_today(),)], "not current: the setting changed"
             )
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentDunning(BaseCase):
+    """Two dunning runs at once, in two real transactions: the step is done once."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(get_db_name())
+        self.day = datetime.date(2026, 3, 17)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": "Concurrent Debtor", "email": "debtor@example.com"})
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": self.day - datetime.timedelta(days=45),
+                    "invoice_date_due": self.day - datetime.timedelta(days=15),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "quantity": 1, "price_unit": 100.0, "tax_ids": []})
+                    ],
+                }
+            )
+            invoice.action_post()
+            self.ids = {"partner": partner.id, "invoice": invoice.id, "company": env.company.id}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].browse(self.ids["partner"])
+            env["credit.dunning.history"].search([("partner_id", "=", partner.id)]).unlink()
+            env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id)]).unlink()
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            invoice.button_draft()
+            invoice.unlink()
+            partner.unlink()
+
+    def run_dunning(self, env):
+        company = env["res.company"].browse(self.ids["company"])
+        return env["credit.dunning"]._run(company, self.day, partner_ids=[self.ids["partner"]])
+
+    def steps(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            history = env["credit.dunning.history"].search([("partner_id", "=", self.ids["partner"])])
+            mails = env["mail.mail"].search_count(
+                [("model", "=", "res.partner"), ("res_id", "=", self.ids["partner"])]
+            )
+            return len(history), mails
+
+    def test_two_runs_at_once(self):
+        cr1 = self.db.cursor()
+        cr2 = self.db.cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            self.assertEqual(len(self.run_dunning(env1)), 1)
+            # The first run holds the invoice: the second skips the customer.
+            self.assertEqual(len(self.run_dunning(env2)), 0)
+            cr1.commit()
+            cr2.commit()
+        finally:
+            cr1.close()
+            cr2.close()
+        self.assertEqual(self.steps(), (1, 1))
+
+    def test_a_run_that_started_before_the_other_committed(self):
+        cr1 = self.db.cursor()
+        cr2 = self.db.cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            cr2.execute("SELECT 1")  # the second run's snapshot is taken before the first commits
+            self.assertEqual(len(self.run_dunning(env1)), 1)
+            cr1.commit()
+            # Its plan still sees the step as due, but it cannot lock what the first one changed.
+            self.assertEqual(len(self.run_dunning(env2)), 0)
+            cr2.commit()
+        finally:
+            cr1.close()
+            cr2.close()
+        self.assertEqual(self.steps(), (1, 1))

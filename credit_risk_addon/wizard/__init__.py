@@ -4,4 +4,5 @@ from . import (
     credit_approval_decide_wizard,
     credit_aged_receivable_wizard,
     credit_kpi_wizard,
+    credit_dunning_run_wizard,
 )
