@@ -17,6 +17,9 @@ from . import (
     credit_dunning_level,
     credit_dunning_history,
     credit_dunning,
+    credit_dispute_reason,
+    credit_dispute,
+    credit_promise,
     # Last: its tables are built from the columns the models above create.
     credit_figures_store,
 )

@@ -33,6 +33,22 @@ class AccountMove(models.Model):
         help="The last reminder level this invoice reached.",
     )
     credit_dunning_date = fields.Date(string="Dunning Date", copy=False, readonly=True)
+    credit_dispute_ids = fields.One2many("credit.dispute", "move_id", string="Disputes", copy=False)
+    credit_disputed = fields.Boolean(
+        string="Disputed",
+        compute="_compute_credit_disputed",
+        store=True,
+        copy=False,
+        help="An open dispute takes the invoice out of the dunning chase (and of insurance cover).",
+    )
+    credit_promise_ids = fields.Many2many(
+        "credit.promise",
+        "credit_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+    )
     credit_dunning_history_ids = fields.Many2many(
         "credit.dunning.history",
         "credit_dunning_history_move_rel",
@@ -108,3 +124,25 @@ class AccountMove(models.Model):
         self.env.cr.execute(refresh_invoice_aging_query(fields.Date.context_today(self)))
         _logger.info("Credit aging refreshed on %s customer invoices", self.env.cr.rowcount)
         self.invalidate_model(["credit_days_overdue", "credit_aging_bucket"])
+
+    @api.depends("credit_dispute_ids.state")
+    def _compute_credit_disputed(self):
+        for move in self:
+            move.credit_disputed = any(dispute.state == "open" for dispute in move.credit_dispute_ids)
+
+    def action_credit_open_dispute(self):
+        """Open a dispute on this invoice (a form in a dialog, the open amount proposed)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open a Dispute"),
+            "res_model": "credit.dispute",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id, "default_amount": self.amount_residual_signed},
+        }
+
+    def action_credit_record_promise(self):
+        """Record a promise to pay for this invoice (a form in a dialog)."""
+        self.ensure_one()
+        return self.commercial_partner_id._credit_promise_action(self)

@@ -89,6 +89,8 @@ class CreditDunning(models.AbstractModel):
     @api.model
     def _inputs(self, company, partner_ids=None):
         """``{partner: (policy, items, options)}``: what the rules need to decide for each customer."""
+        # The queries below read the tables: what the ORM still holds must be written first.
+        self.env.flush_all()
         invoices = self._open_invoices(company, partner_ids)
         if not invoices:
             return {}
@@ -97,6 +99,7 @@ class CreditDunning(models.AbstractModel):
             [("company_id", "=", company.id), ("is_default", "=", True)], limit=1
         )
         last_steps = self._last_steps(company, partners.ids)
+        disputed, paused = self._disputes_and_promises(company, partners.ids)
         digits = company.currency_id.decimal_places
         inputs = {}
         for partner in partners:
@@ -104,7 +107,14 @@ class CreditDunning(models.AbstractModel):
             if not policy:
                 continue
             items = [
-                dunning.Item(key=move_id, due_date=due_date, residual=residual, level_days=level_days)
+                dunning.Item(
+                    key=move_id,
+                    due_date=due_date,
+                    residual=residual,
+                    level_days=level_days,
+                    disputed=move_id in disputed,
+                    paused_until=paused.get(move_id),
+                )
                 for move_id, due_date, residual, level_days in invoices[partner.id]
             ]
             options = {
@@ -115,6 +125,37 @@ class CreditDunning(models.AbstractModel):
             }
             inputs[partner] = (policy, items, options)
         return inputs
+
+    @api.model
+    def _disputes_and_promises(self, company, partner_ids):
+        """Invoices under an open dispute, and ``{invoice: date}`` of open promises (two queries)."""
+        disputed = {
+            move_id
+            for (move_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT move_id FROM credit_dispute "
+                    "WHERE state = 'open' AND company_id = %s AND partner_id IN %s",
+                    company.id,
+                    tuple(partner_ids),
+                )
+            )
+        }
+        paused = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT rel.move_id, MAX(promise.promise_date)
+                      FROM credit_promise promise
+                      JOIN credit_promise_move_rel rel ON rel.promise_id = promise.id
+                     WHERE promise.state = 'open' AND promise.company_id = %s AND promise.partner_id IN %s
+                  GROUP BY rel.move_id
+                    """,
+                    company.id,
+                    tuple(partner_ids),
+                )
+            )
+        )
+        return disputed, paused
 
     @api.model
     def _plan(self, company, date, partner_ids=None):
@@ -155,7 +196,12 @@ class CreditDunning(models.AbstractModel):
 
     @api.model
     def _run(self, company, date, partner_ids=None, batch_size=BATCH_SIZE, auto_commit=False, by_user=False):
-        """Do the steps of ``date`` for the company's customers; the history records written."""
+        """Do the steps of ``date`` for the company's customers; the history records written.
+
+        Promises whose date has passed are settled first (kept or broken): a
+        broken one no longer pauses its invoices.
+        """
+        self.env["credit.promise"]._settle_due(company, date)
         plan = self._plan(company, date, partner_ids)
         History = self.env["credit.dunning.history"].sudo()
         done = History

@@ -1,6 +1,6 @@
 import math
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, Query, float_compare, float_round, format_amount
 
@@ -116,6 +116,18 @@ class ResPartner(models.Model):
     credit_dunning_history_count = fields.Integer(
         string="Dunning Steps", compute="_compute_credit_dunning", groups=CREDIT_READ_GROUPS
     )
+    credit_promises_kept = fields.Integer(
+        string="Promises Kept", compute="_compute_credit_promises", groups=CREDIT_READ_GROUPS
+    )
+    credit_promises_broken = fields.Integer(
+        string="Promises Broken", compute="_compute_credit_promises", groups=CREDIT_READ_GROUPS
+    )
+    credit_promises_open = fields.Integer(
+        string="Open Promises", compute="_compute_credit_promises", groups=CREDIT_READ_GROUPS
+    )
+    credit_disputes_open = fields.Integer(
+        string="Open Disputes", compute="_compute_credit_promises", groups=CREDIT_READ_GROUPS
+    )
     credit_receivable = fields.Monetary("Open Receivable", search="_search_credit_receivable", **MONEY)
     credit_draft_invoices = fields.Monetary("Draft Invoices", search="_search_credit_draft_invoices", **MONEY)
     credit_orders_to_invoice = fields.Monetary(
@@ -207,6 +219,42 @@ class ResPartner(models.Model):
             else:
                 values = [int(value) for value in values]
             self.env.cache.update(self, field, values)
+
+    @api.depends_context("company")
+    def _compute_credit_promises(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        promises = dict.fromkeys(("open", "kept", "broken"), {})
+        for partner, state, count in (
+            self.env["credit.promise"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("partner_id", "in", commercial.ids)],
+                ["partner_id", "state"],
+                ["__count"],
+            )
+        ):
+            promises.setdefault(state, {})
+            promises[state] = {**promises[state], partner: count}
+        disputes = dict(
+            self.env["credit.dispute"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", commercial.ids),
+                    ("state", "=", "open"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            entity = partner.commercial_partner_id
+            partner.credit_promises_open = promises["open"].get(entity, 0)
+            partner.credit_promises_kept = promises["kept"].get(entity, 0)
+            partner.credit_promises_broken = promises["broken"].get(entity, 0)
+            partner.credit_disputes_open = disputes.get(entity, 0)
 
     @api.depends_context("company")
     def _compute_credit_dunning(self):
@@ -669,6 +717,37 @@ class ResPartner(models.Model):
                     reason=reason,
                 )
             )
+
+    def _credit_promise_action(self, invoices=None):
+        """A dialog to record a promise to pay of this customer (for ``invoices``, else its overdue ones)."""
+        self.ensure_one()
+        entity = self.commercial_partner_id
+        if invoices is None:
+            invoices = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", entity.id),
+                    ("company_id", "=", self.env.company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", self.env.company._credit_today()),
+                ]
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record a Promise to Pay"),
+            "res_model": "credit.promise",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": entity.id,
+                "default_move_ids": [Command.set(invoices.ids)],
+                "default_amount": sum(invoices.mapped("amount_residual_signed")),
+            },
+        }
+
+    def action_credit_record_promise(self):
+        return self._credit_promise_action()
 
     def action_credit_dunning_history(self):
         self.ensure_one()

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -11,8 +12,7 @@ from .common import CreditRiskCommon
 DUE = date(2026, 3, 2)  # INV1's due date: the ladder is counted from it
 
 
-@tagged("post_install", "-at_install")
-class TestDunningLadder(CreditRiskCommon):
+class DunningCommon(CreditRiskCommon):
     """A customer's ladder over three months, run by the scheduled action day by day.
 
     INV1 100 due 2 March; INV2 200 due 12 March. The company's default policy:
@@ -56,6 +56,9 @@ class TestDunningLadder(CreditRiskCommon):
             active_model="account.move", active_ids=invoice.ids
         ).create({"payment_date": day, "amount": amount})._create_payments()
 
+
+@tagged("post_install", "-at_install")
+class TestDunningLadder(DunningCommon):
     def test_the_ladder_over_time(self):
         # 7 days before INV1's due date: the courtesy reminder, INV1 alone (INV2 is 17 days before due).
         self.run_on(DUE - timedelta(days=7))
@@ -296,3 +299,98 @@ class TestDunningTemplates(CreditRiskCommon):
         self.assertIn("根据我们的记录，以下发票已逾期", mail.body_html)
         self.assertIn("逾期发票", mail.subject)
         self.assertIn("2026年03月02日", mail.body_html)
+
+
+@tagged("post_install", "-at_install")
+class TestPromisesAndDisputes(DunningCommon):
+    def dispute(self, invoice, amount, user=None):
+        env = self.env(user=user) if user else self.env
+        return env["credit.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref("credit_risk_addon.dispute_reason_damaged").id,
+                "amount": amount,
+            }
+        )
+
+    def promise(self, invoices, amount, promise_date, user=None):
+        env = self.env(user=user) if user else self.env
+        return env["credit.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoices.ids)],
+                "amount": amount,
+                "promise_date": promise_date,
+            }
+        )
+
+    def test_a_disputed_invoice_leaves_the_chase_until_resolved(self):
+        with freeze_time(DUE + timedelta(days=10)):
+            dispute = self.dispute(self.inv1, 100.0, user=self.collector)
+        self.assertTrue(self.inv1.credit_disputed)
+        self.run_on(DUE + timedelta(days=15))
+        step = self.history()
+        self.assertEqual(step.move_ids, self.inv2, "INV1 is disputed: only INV2 (5 days overdue) is reminded")
+        self.assertEqual(step.level_id, self.levels[-7])
+        self.run_on(DUE + timedelta(days=30))
+        self.assertNotIn(self.inv1, self.history().move_ids)
+        dispute.with_user(self.collector).action_resolve()
+        self.assertFalse(self.inv1.credit_disputed)
+        # Back on the ladder where its age puts it: 35 days overdue, the firm letter.
+        self.run_on(DUE + timedelta(days=37))
+        self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[30])
+
+    def test_bad_disputes_are_refused(self):
+        for amount in (0.0, -5.0, 100.01):
+            with self.assertRaises(ValidationError):
+                self.dispute(self.inv1, amount)
+        with self.assertRaises(AccessError):
+            self.dispute(self.inv1, 50.0, user=self.salesman)
+        self.assertFalse(self.env["credit.dispute"].search([("move_id", "=", self.inv1.id)]))
+
+    def test_a_promise_kept(self):
+        with freeze_time(DUE + timedelta(days=10)):
+            promise = self.promise(self.inv1, 100.0, DUE + timedelta(days=20), user=self.collector)
+        self.assertEqual(promise.open_at_promise, 100.0)
+        self.run_on(DUE + timedelta(days=15))
+        self.assertNotIn(self.inv1, self.history().move_ids, "paused until the promised date")
+        self.pay_part(self.inv1, 100.0, DUE + timedelta(days=18))
+        self.run_on(DUE + timedelta(days=21))
+        self.assertEqual(promise.state, "kept")
+        partner = self.customer.with_user(self.credit_user).with_company(self.company)
+        self.assertEqual((partner.credit_promises_kept, partner.credit_promises_broken), (1, 0))
+
+    def test_a_promise_broken_escalates(self):
+        with freeze_time(DUE + timedelta(days=10)):
+            promise = self.promise(
+                self.inv1 | self.inv2, 150.0, DUE + timedelta(days=20), user=self.collector
+            )
+        self.run_on(DUE + timedelta(days=15))
+        self.assertFalse(self.history(), "both invoices are promised")
+        self.pay_part(self.inv1, 50.0, DUE + timedelta(days=19))  # 50 of the 150 promised
+        self.run_on(DUE + timedelta(days=21))
+        self.assertEqual(promise.state, "broken")
+        activity = self.customer.activity_ids.filtered(
+            lambda activity: activity.summary == "Broken promise to pay"
+        )
+        self.assertEqual(activity.user_id, self.collector)
+        # The next level fires: INV1 (21 days) at the reminder, INV2 (11 days) at the courtesy level.
+        step = self.history()
+        self.assertEqual(step.level_id, self.levels[15])
+        self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[15])
+        partner = self.customer.with_user(self.credit_user).with_company(self.company)
+        self.assertEqual((partner.credit_promises_kept, partner.credit_promises_broken), (0, 1))
+
+    def test_bad_promises_are_refused(self):
+        with freeze_time(DUE + timedelta(days=10)):
+            with self.assertRaises(ValidationError):
+                self.promise(self.inv1, 50.0, DUE + timedelta(days=9))  # in the past
+            with self.assertRaises(ValidationError):
+                self.promise(self.inv1, 100.01, DUE + timedelta(days=20))  # above what is open
+            stranger = self.env["res.partner"].create({"name": "Stranger"})
+            foreign = self.make_invoice(stranger, 10.0, invoice_date=DUE - timedelta(days=30), due=DUE)
+            with self.assertRaises(ValidationError):
+                self.promise(self.inv1 | foreign, 50.0, DUE + timedelta(days=20))
+            with self.assertRaises(AccessError):
+                self.promise(self.inv1, 50.0, DUE + timedelta(days=20), user=self.salesman)
+        self.assertFalse(self.env["credit.promise"].search([("partner_id", "=", self.customer.id)]))
