@@ -37,6 +37,7 @@
         "views/res_config_settings_views.xml",
         "views/sale_portal_templates.xml",
         "views/credit_statement_portal_templates.xml",
+        "views/credit_collection_portal_templates.xml",
         "views/credit_risk_menus.xml",
     ],
     "demo": [

@@ -17,3 +17,4 @@ from . import test_aged_receivables
 from . import test_credit_kpi
 from . import test_credit_statement
 from . import test_dunning
+from . import test_collections_portal
