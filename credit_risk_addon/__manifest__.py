@@ -20,6 +20,7 @@
         "data/credit_dispute_reason_data.xml",
         "report/credit_dunning_letter.xml",
         "report/credit_exposure_report_views.xml",
+        "report/credit_collection_worklist_views.xml",
         "report/credit_aged_receivable_views.xml",
         "wizard/credit_aged_receivable_wizard_views.xml",
         "wizard/credit_kpi_wizard_views.xml",

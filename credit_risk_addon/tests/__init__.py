@@ -18,3 +18,4 @@ from . import test_credit_kpi
 from . import test_credit_statement
 from . import test_dunning
 from . import test_collections_portal
+from . import test_collection_worklist

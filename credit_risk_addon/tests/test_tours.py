@@ -1,11 +1,13 @@
 """A salesperson's and a credit manager's day in a real browser (Odoo tours).
 
-The tours live in static/tests/tours/ (credit_gate_tours.js, credit_report_tours.js); each one is opened
+The tours live in static/tests/tours/ (credit_gate_tours.js, credit_report_tours.js,
+credit_collection_tours.js); each one is opened
 on the records created here, and the database is checked after it. Tagged
 ``credit_tour`` so that scripts/run-tests can leave them out where Chromium is
 missing.
 """
 
+import datetime
 import io
 
 import openpyxl
@@ -170,3 +172,37 @@ class TestCreditReportTours(HttpCase):
         customers = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True) if row[0]]
         self.assertIn("Tour Tagged Customer", customers)
         self.assertNotIn("Tour Other Customer", customers)
+
+
+@tagged("post_install", "-at_install", "credit_tour")
+class TestCreditCollectionTours(HttpCase):
+    """A collector opens Collections Today and records a promise from a customer's line."""
+
+    def test_collector_records_a_promise(self):
+        collector = new_test_user(
+            self.env,
+            login="tour_collector",
+            groups="account.group_account_invoice",
+            name="Cora Tour Collector",
+        )
+        debtor = self.env["res.partner"].create(
+            {"name": "Tour Debtor", "is_company": True, "credit_collector_id": collector.id}
+        )
+        today = self.env.company._credit_today()
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": debtor.id,
+                "invoice_date": today - datetime.timedelta(days=45),
+                "invoice_date_due": today - datetime.timedelta(days=16),
+                "invoice_line_ids": [
+                    Command.create({"name": "Goods", "price_unit": 900.0, "tax_ids": [Command.clear()]})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.start_tour("/odoo", "credit_collection_worklist_tour", login="tour_collector")
+        promise = self.env["credit.promise"].search([("partner_id", "=", debtor.id)])
+        self.assertEqual(promise.move_ids, invoice)
+        self.assertEqual((promise.amount, str(promise.promise_date)), (900.0, "2030-12-31"))
+        self.assertEqual(promise.create_uid, collector)
