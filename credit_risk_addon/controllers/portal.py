@@ -27,6 +27,9 @@ class CreditStatementPortal(CustomerPortal):
     @http.route("/my/credit_statement", type="http", auth="user", methods=["GET"], website=True)
     def portal_my_credit_statement(self, **kwargs):
         # Any parameter (a customer id, a company) is ignored: the statement is the user's own.
+        # Customers only: an internal user's own partner may be placed under any customer.
+        if not request.env.user._is_portal():
+            raise request.not_found()
         partner = request.env.user.partner_id.commercial_partner_id
         statement = request.env["report.credit_risk_addon.report_credit_statement"].sudo()
         companies = list(statement._open_items_by_company(partner)) or request.env.user.company_id

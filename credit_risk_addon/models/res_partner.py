@@ -449,6 +449,12 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         partners = super().create(vals_list)
         if not self.env["res.users"]._credit_is_manager():
+            # Checked on what was created (context defaults and imports included).
+            if any(
+                partner.sudo().credit_dunning_policy_id or partner.sudo().credit_dunning_handed_over
+                for partner in partners
+            ):
+                raise AccessError(self.env._("Only credit managers may change how a customer is dunned."))
             # Checked on what was created, not on what was sent: context
             # defaults, imports and the sync from a parent company included.
             partners._credit_check_standing({})
@@ -691,6 +697,24 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Collections
     # ------------------------------------------------------------------
+    @api.constrains("credit_dunning_contact_id", "parent_id", "is_company")
+    def _check_credit_dunning_contact(self):
+        for partner in self:
+            contact = partner.credit_dunning_contact_id
+            if contact and contact.commercial_partner_id != partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The dunning contact of %(customer)s must be one of its own contacts.",
+                        customer=partner.display_name,
+                    )
+                )
+
+    @api.constrains("credit_collector_id")
+    def _check_credit_collector(self):
+        for partner in self:
+            if partner.credit_collector_id.share:
+                raise ValidationError(self.env._("A collector is an internal user."))
+
     def _credit_collector(self):
         """Who chases this customer: its collector, else its salesperson."""
         self.ensure_one()
@@ -701,8 +725,9 @@ class ResPartner(models.Model):
         """Who receives the reminders: the dunning contact, else the invoicing address."""
         self.ensure_one()
         entity = self.commercial_partner_id
-        if entity.credit_dunning_contact_id:
-            return entity.credit_dunning_contact_id
+        contact = entity.credit_dunning_contact_id
+        if contact and contact.commercial_partner_id == entity:
+            return contact
         return self.browse(entity.address_get(["invoice"])["invoice"])
 
     def _credit_dunning_hold(self, level):

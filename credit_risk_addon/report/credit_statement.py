@@ -65,19 +65,29 @@ class ReportCreditStatement(models.AbstractModel):
         return dict(groups)
 
     @api.model
-    def _check_statement_access(self, partners):
-        if self.env.su:
+    def _trusted(self, data):
+        """Server code (the portal route) names the companies and runs as superuser: trusted.
+
+        Superuser mode alone is not: the mail composer renders its attachments
+        so for whoever opened it.
+        """
+        return self.env.su and bool((data or {}).get("company_ids"))
+
+    @api.model
+    def _check_statement_access(self, partners, data=None):
+        if self._trusted(data):
             return
-        if not self.env["credit.aged.receivable"].has_access("read"):
+        user_env = self.env(su=False)
+        if not user_env["credit.aged.receivable"].has_access("read"):
             raise AccessError(self.env._("You are not allowed to print customer statements."))
-        partners.check_access("read")
+        partners.with_env(user_env).check_access("read")
 
     @api.model
     def _statement_companies(self, data):
-        company_ids = (data or {}).get("company_ids")
-        if company_ids and self.env.su:
-            return self.env["res.company"].browse(company_ids)
-        return self.env.company
+        if self._trusted(data):
+            return self.env["res.company"].browse(data["company_ids"])
+        # The real user's current company (checked against their companies).
+        return self.env(su=False).company
 
     @api.model
     def _kind(self, move):
@@ -96,7 +106,9 @@ class ReportCreditStatement(models.AbstractModel):
             return False
         moves = rows.move_id
         if len(moves) == 1 and moves.move_type in INVOICE_TYPES:
-            path = moves.get_portal_url()
+            # Its link with its token when it has one; rendering never writes (report routes are
+            # read-only): without a token, the page asks the customer to log in.
+            path = moves.get_portal_url() if moves.access_token else f"/my/invoices/{moves.id}"
         else:
             path = PORTAL_INVOICES_PATH
         return company.get_base_url().rstrip("/") + path
@@ -148,7 +160,7 @@ class ReportCreditStatement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         docs = self.env["res.partner"].browse(docids)
-        self._check_statement_access(docs)
+        self._check_statement_access(docs, data)
         companies = self._statement_companies(data)
         return {
             "doc_ids": docids,

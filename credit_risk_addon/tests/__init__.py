@@ -19,3 +19,4 @@ from . import test_credit_statement
 from . import test_dunning
 from . import test_collections_portal
 from . import test_collection_worklist
+from . import test_hostile_reports

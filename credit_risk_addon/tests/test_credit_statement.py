@@ -160,11 +160,19 @@ class TestCreditStatement(StatementMixin, CreditRiskCommon):
     def test_single_open_invoice_links_its_portal_page(self):
         single = self.env["res.partner"].create({"name": "Single Invoice Customer", "is_company": True})
         invoice = self.make_invoice(single, 80.0, invoice_date=self.today - timedelta(days=1))
+        # Without an access token yet: the invoice's page, where the customer logs in (rendering never
+        # writes one: the report routes are read-only).
+        tree = lxml_html.fromstring(self.render(single))
+        [pay_link] = tree.xpath("//div[@name='statement_pay_now']//a")
+        self.assertEqual(pay_link.get("href"), f"{self.company.get_base_url()}/my/invoices/{invoice.id}")
+        self.assertFalse(invoice.access_token)
+        self.assertEqual(self.documents(tree), {invoice.name})
+        # With one (the invoice was sent): the link opens it directly.
+        invoice._portal_ensure_token()
         tree = lxml_html.fromstring(self.render(single))
         [pay_link] = tree.xpath("//div[@name='statement_pay_now']//a")
         self.assertEqual(pay_link.get("href"), self.company.get_base_url() + invoice.get_portal_url())
         self.assertIn("access_token=", pay_link.get("href"))
-        self.assertEqual(self.documents(tree), {invoice.name})
 
     def test_nothing_open(self):
         settled = self.env["res.partner"].create({"name": "Settled Customer", "is_company": True})

@@ -52,6 +52,12 @@ class CreditDunningRunWizard(models.TransientModel):
         self._check_company()
         if not self.previewed:
             raise UserError(self.env._("Preview the run before doing it."))
+        if self.date > self.company_id._credit_today():
+            raise UserError(
+                self.env._(
+                    "A run can be done for today or an earlier day; a later date can only be previewed."
+                )
+            )
         partner_ids = self.line_ids.partner_id.ids
         history = self.browse()
         if partner_ids:
