@@ -8,8 +8,8 @@ reaches with it.
 Vocabulary. *Days overdue* of an invoice on a date: the date minus its due
 date, in days (negative before the due date). A level is *reached* by an
 invoice when its days overdue are at least the level's days; the invoice is
-*due* for the highest level it has reached if that level is above the one it
-already had.
+*due* for the lowest level above the one it already had that it has reached
+(one level at a time).
 """
 
 from dataclasses import dataclass, field
@@ -21,9 +21,10 @@ class Level:
     """A step of a dunning policy.
 
     ``days``: days relative to the due date (negative = before it).
-    ``min_amount``: the step is skipped while the amount it would remind of
-    is below it. ``stops_reminders``: after this step (hand-over to legal or
-    a collection agency) the customer gets no further reminder.
+    ``min_amount``: the level is skipped for a customer while its chased
+    invoices that reached the level have less open (see :func:`ladder_for`).
+    ``stops_reminders``: after this step (hand-over to legal or a collection
+    agency) the customer gets no further reminder.
     """
 
     key: int
@@ -82,57 +83,73 @@ def level_for(levels, days):
 
 
 def due_level(levels, item, today):
-    """The level ``item`` is due for on ``today``, or None (nothing new, disputed or promised)."""
+    """The level ``item`` is due for on ``today``, or None (nothing new, disputed or promised).
+
+    One level at a time: the lowest level above the one it had that its days
+    overdue have reached, so that an invoice first seen long overdue (say,
+    on the day the module is installed) gets the reminder before the final
+    notice, not a hand-over out of the blue. Once the invoice is overdue, the
+    levels before its due date (a courtesy reminder) are past.
+    """
     if item.disputed or (item.paused_until and today <= item.paused_until):
         return None
-    reached = level_for(levels, days_overdue(item.due_date, today))
-    if reached is None or (item.level_days is not None and reached.days <= item.level_days):
-        return None
-    return reached
+    days = days_overdue(item.due_date, today)
+    candidates = [
+        level
+        for level in levels
+        if level.days <= days
+        and (item.level_days is None or level.days > item.level_days)
+        and (days <= 0 or level.days > 0)
+    ]
+    return min(candidates, key=lambda level: level.days, default=None)
+
+
+def ladder_for(levels, items, today, digits=2):
+    """The levels a customer goes through today: those whose minimum amount its invoices reach.
+
+    A level's amount is what the customer's chased invoices (not disputed,
+    not under a promise) that have reached it have open; a level below its
+    minimum is skipped: its invoices go on to the next levels without it.
+    """
+    chased = [
+        item for item in items if not item.disputed and not (item.paused_until and today <= item.paused_until)
+    ]
+    ladder = []
+    for level in levels:
+        amount = sum(item.residual for item in chased if days_overdue(item.due_date, today) >= level.days)
+        if round(amount, digits) >= round(level.min_amount, digits):
+            ladder.append(level)
+    return ladder
 
 
 def next_step(levels, items, today, *, last_step=None, min_interval=0, handed_over=False, digits=2):
     """The step a customer is due for on ``today``, or None.
 
     One step per customer, at the highest level one of its invoices is due
-    for, provided the invoices it would remind of (those due for that level
-    or a lower one, each at the level it reaches) amount to the level's
-    minimum; otherwise the next lower level is tried. Nothing while the last
-    step is less than ``min_interval`` days old, nor after a hand-over.
-    Amounts are compared to ``digits`` decimals (the company currency's).
+    for on the customer's ladder of the day (:func:`ladder_for`: levels
+    below their minimum amount skipped); each invoice moves one level at a
+    time (:func:`due_level`), and the step lists every invoice due for a
+    level. Nothing while the last step is less than ``min_interval`` days
+    old, nor after a hand-over. Amounts are compared to ``digits`` decimals
+    (the company currency's).
     """
     if min_interval < 0:
         raise ValueError("the minimum interval between two steps cannot be negative")
-    if handed_over or (last_step is not None and (today - last_step).days < min_interval):
+    # One step a day at most, whatever the interval: a run done twice the same day does nothing.
+    if handed_over or (last_step is not None and (today - last_step).days < max(min_interval, 1)):
         return None
-    due = {}
+    ladder = ladder_for(levels, items, today, digits)
+    reached = {}
+    amount = 0.0
     for item in items:
-        level = due_level(levels, item, today)
+        level = due_level(ladder, item, today)
         if level is not None:
-            due[item.key] = (item, level)
-    top = max((level.days for _item, level in due.values()), default=None)
-    # Every level up to the highest one due, not only the levels some invoice is due for: an
-    # invoice due for a level below its minimum falls back to the next lower level of the ladder.
-    candidates = [level for level in levels if top is not None and level.days <= top]
-    for chosen in sorted(candidates, key=lambda level: -level.days):
-        reached = {}
-        for key, (item, level) in due.items():
-            capped = (
-                level
-                if level.days <= chosen.days
-                else level_for(
-                    [candidate for candidate in levels if candidate.days <= chosen.days],
-                    days_overdue(item.due_date, today),
-                )
-            )
-            if capped is not None and (item.level_days is None or capped.days > item.level_days):
-                reached[key] = capped
-        if not any(level.days == chosen.days for level in reached.values()):
-            continue  # no invoice reaches this level above the one it had: try the next lower one
-        amount = sum(due[key][0].residual for key in reached)
-        if round(amount, digits) >= round(chosen.min_amount, digits):
-            return Step(level=chosen, items=reached, amount=amount)
-    return None
+            reached[item.key] = level
+            amount += item.residual
+    if not reached:
+        return None
+    chosen = max(reached.values(), key=lambda level: level.days)
+    return Step(level=chosen, items=reached, amount=amount)
 
 
 def next_date(levels, items, today, *, horizon=366, **options):

@@ -77,26 +77,29 @@ class TestDunningLadder(DunningCommon):
         self.assertEqual(len(self.history()), 1)
         self.assertEqual(len(self.queued_mails()), 1)
 
-        # 15 days overdue: one reminder for the customer, INV1 at "reminder", INV2 (5 days) at courtesy.
+        # 15 days overdue: the reminder for INV1. INV2, 5 days overdue, is past its courtesy
+        # reminder and not yet at 15 days: not listed.
         self.run_on(DUE + timedelta(days=15))
         reminder = self.history()[-1]
         self.assertEqual(reminder.level_id, self.levels[15])
-        self.assertEqual(reminder.move_ids, self.inv1 | self.inv2)
-        self.assertEqual(reminder.amount, 300.0)
+        self.assertEqual(reminder.move_ids, self.inv1)
+        self.assertEqual(reminder.amount, 100.0)
         self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[15])
-        self.assertEqual(self.inv2.credit_dunning_level_id, self.levels[-7])
+        self.assertFalse(self.inv2.credit_dunning_level_id)
         mail = self.queued_mails()[-1]
         self.assertIn(self.inv1.name, mail.body_html)
-        self.assertIn(self.inv2.name, mail.body_html)
+        self.assertNotIn(self.inv2.name, mail.body_html)
         self.assertIn("/my/invoices", mail.body_html)
         self.assertIn("access_token=", mail.body_html)
 
-        # INV1 partly paid: followed for its residual. At 30 days: letter, call for the collector.
+        # INV1 partly paid: followed for its residual. At 30 days: letter, call for the collector;
+        # INV2 (20 days overdue) comes with it at its own next level, the reminder.
         self.pay_part(self.inv1, 60.0, DUE + timedelta(days=20))
         self.run_on(DUE + timedelta(days=30))
         firm = self.history()[-1]
         self.assertEqual(firm.level_id, self.levels[30])
         self.assertEqual(firm.amount, 240.0, "INV1's residual 40 and INV2's 200")
+        self.assertEqual(self.inv2.credit_dunning_level_id, self.levels[15])
         self.assertTrue(firm.channel_letter)
         self.assertEqual(firm.activity_id.user_id, self.collector)
         self.assertEqual(firm.activity_id.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
@@ -223,7 +226,7 @@ class TestDunningLadder(DunningCommon):
         wizard.action_preview()
         [line] = wizard.line_ids
         self.assertEqual(
-            (line.partner_id, line.level_id, line.amount), (self.customer, self.levels[15], 300.0)
+            (line.partner_id, line.level_id, line.amount), (self.customer, self.levels[15], 100.0)
         )
         self.assertIn("Email", line.actions)
         self.assertFalse(self.history(), "a preview sends nothing")
@@ -329,16 +332,15 @@ class TestPromisesAndDisputes(DunningCommon):
             dispute = self.dispute(self.inv1, 100.0, user=self.collector)
         self.assertTrue(self.inv1.credit_disputed)
         self.run_on(DUE + timedelta(days=15))
-        step = self.history()
-        self.assertEqual(step.move_ids, self.inv2, "INV1 is disputed: only INV2 (5 days overdue) is reminded")
-        self.assertEqual(step.level_id, self.levels[-7])
+        self.assertFalse(self.history(), "INV1 is disputed, INV2 (5 days overdue) not yet at 15 days")
         self.run_on(DUE + timedelta(days=30))
-        self.assertNotIn(self.inv1, self.history().move_ids)
+        step = self.history()
+        self.assertEqual(step.move_ids, self.inv2, "only INV2 (20 days overdue) is reminded")
         dispute.with_user(self.collector).action_resolve()
         self.assertFalse(self.inv1.credit_disputed)
-        # Back on the ladder where its age puts it: 35 days overdue, the firm letter.
+        # Back on the ladder, one level at a time: its first reminder, a week after the last step.
         self.run_on(DUE + timedelta(days=37))
-        self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[30])
+        self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[15])
 
     def test_bad_disputes_are_refused(self):
         for amount in (0.0, -5.0, 100.01):
@@ -374,7 +376,7 @@ class TestPromisesAndDisputes(DunningCommon):
             lambda activity: activity.summary == "Broken promise to pay"
         )
         self.assertEqual(activity.user_id, self.collector)
-        # The next level fires: INV1 (21 days) at the reminder, INV2 (11 days) at the courtesy level.
+        # The next level fires: INV1 (21 days) at the reminder; INV2 (11 days) is not yet at 15.
         step = self.history()
         self.assertEqual(step.level_id, self.levels[15])
         self.assertEqual(self.inv1.credit_dunning_level_id, self.levels[15])
@@ -394,3 +396,18 @@ class TestPromisesAndDisputes(DunningCommon):
             with self.assertRaises(AccessError):
                 self.promise(self.inv1, 50.0, DUE + timedelta(days=20), user=self.salesman)
         self.assertFalse(self.env["credit.promise"].search([("partner_id", "=", self.customer.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestDunningFirstRun(DunningCommon):
+    def test_an_old_debt_climbs_the_ladder_one_level_a_week(self):
+        """Installed on a database with a 95-day-old invoice: a reminder first, not a hand-over."""
+        old = self.make_invoice(
+            self.customer, 700.0, invoice_date=DUE - timedelta(days=125), due=DUE - timedelta(days=95)
+        )
+        levels = []
+        for week in range(5):
+            self.run_on(DUE + timedelta(days=7 * week))
+            levels.append(old.credit_dunning_level_id.days)
+        self.assertEqual(levels, [15, 30, 45, 60, 60])
+        self.assertTrue(self.customer.with_company(self.company).credit_dunning_handed_over)
