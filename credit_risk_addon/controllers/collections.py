@@ -1,3 +1,4 @@
+import math
 from urllib.parse import urlencode
 
 from odoo import fields, http
@@ -33,6 +34,15 @@ class CreditCollectionsPortal(CustomerPortal):
             return None
         return invoice
 
+    @staticmethod
+    def _credit_amount(text):
+        """A finite amount from the form, or None."""
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+
     def _credit_redirect(self, invoice, **params):
         return request.redirect(f"{invoice.get_portal_url()}&{urlencode(params)}")
 
@@ -61,9 +71,11 @@ class CreditCollectionsPortal(CustomerPortal):
         env = request.env
         try:
             day = fields.Date.to_date(promise_date)
-            value = float(amount)
         except (TypeError, ValueError):
-            return self._credit_redirect(invoice, credit_error=env._("Give a date and an amount."))
+            day = None
+        value = self._credit_amount(amount)
+        if not day or value is None:
+            return self._credit_redirect(invoice, credit_error="promise_input")
         try:
             with env.cr.savepoint():
                 promise = (
@@ -81,8 +93,8 @@ class CreditCollectionsPortal(CustomerPortal):
                         }
                     )
                 )
-        except ValidationError as error:
-            return self._credit_redirect(invoice, credit_error=str(error))
+        except ValidationError:
+            return self._credit_redirect(invoice, credit_error="promise_refused")
         self._credit_tell_collector(
             invoice,
             env._("Promise to pay from the portal"),
@@ -108,21 +120,21 @@ class CreditCollectionsPortal(CustomerPortal):
         if invoice is None:
             return request.redirect("/my")
         env = request.env
+        try:
+            reason_key = int(reason_id)
+        except (TypeError, ValueError):
+            reason_key = 0
+        # An id a database can hold; archived reasons are not offered.
         reason = (
-            env["credit.dispute.reason"].sudo().browse(int(reason_id)).exists()
-            if str(reason_id or "").isdigit()
+            env["credit.dispute.reason"].sudo().search([("id", "=", reason_key)], limit=1)
+            if 0 < reason_key < 2**31
             else None
         )
-        try:
-            value = float(amount)
-        except (TypeError, ValueError):
-            value = None
+        value = self._credit_amount(amount)
         if not reason or value is None:
-            return self._credit_redirect(
-                invoice, credit_error=env._("Choose a reason and give the amount you dispute.")
-            )
+            return self._credit_redirect(invoice, credit_error="dispute_input")
         if invoice.credit_disputed:
-            return self._credit_redirect(invoice, credit_error=env._("This invoice is already disputed."))
+            return self._credit_redirect(invoice, credit_error="disputed")
         try:
             with env.cr.savepoint():
                 dispute = (
@@ -139,8 +151,8 @@ class CreditCollectionsPortal(CustomerPortal):
                         }
                     )
                 )
-        except ValidationError as error:
-            return self._credit_redirect(invoice, credit_error=str(error))
+        except ValidationError:
+            return self._credit_redirect(invoice, credit_error="dispute_refused")
         self._credit_tell_collector(
             invoice,
             env._("Dispute from the portal"),

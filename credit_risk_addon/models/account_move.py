@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..rules import aging
@@ -124,6 +125,11 @@ class AccountMove(models.Model):
         self.env.cr.execute(refresh_invoice_aging_query(fields.Date.context_today(self)))
         _logger.info("Credit aging refreshed on %s customer invoices", self.env.cr.rowcount)
         self.invalidate_model(["credit_days_overdue", "credit_aging_bucket"])
+
+    def write(self, vals):
+        if "credit_disputed" in vals and not self.env.su:
+            raise UserError(self.env._("Whether an invoice is disputed follows its disputes."))
+        return super().write(vals)
 
     @api.depends("credit_dispute_ids.state")
     def _compute_credit_disputed(self):

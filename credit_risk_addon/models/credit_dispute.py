@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -52,21 +54,43 @@ class CreditDispute(models.Model):
         readonly=True,
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            vals_list = [{key: value for key, value in vals.items() if key != "state"} for vals in vals_list]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.check_access("write")
+        if not self.env.su and {"move_id", "amount", "source", "state"} & vals.keys():
+            raise UserError(
+                self.env._("A dispute's invoice and amount cannot be changed: resolve it and open another.")
+            )
+        return super().write(vals)
+
     @api.depends("move_id.name", "reason_id.name")
     def _compute_name(self):
         for dispute in self:
             dispute.name = " - ".join(filter(None, [dispute.move_id.name, dispute.reason_id.name]))
 
-    @api.constrains("amount", "move_id")
+    @api.constrains("amount", "move_id", "state")
     def _check_amount(self):
         for dispute in self.filtered(lambda dispute: dispute.state == "open"):
+            others = self.sudo().search_count(
+                [("id", "!=", dispute.id), ("move_id", "=", dispute.move_id.id), ("state", "=", "open")]
+            )
+            if others:
+                raise ValidationError(
+                    self.env._("%(invoice)s is already disputed.", invoice=dispute.move_id.name)
+                )
             move = dispute.move_id
             if move.move_type != "out_invoice" or move.state != "posted":
                 raise ValidationError(self.env._("Only a posted customer invoice can be disputed."))
             residual = move.amount_residual_signed
             currency = dispute.currency_id
             if (
-                currency.compare_amounts(dispute.amount, 0.0) <= 0
+                not math.isfinite(dispute.amount)
+                or currency.compare_amounts(dispute.amount, 0.0) <= 0
                 or currency.compare_amounts(dispute.amount, residual) > 0
             ):
                 raise ValidationError(
@@ -82,6 +106,7 @@ class CreditDispute(models.Model):
         """Close the dispute: the invoice goes back on the dunning ladder where its age puts it."""
         if any(dispute.state != "open" for dispute in self):
             raise UserError(self.env._("Only an open dispute can be resolved."))
-        self.write({"state": "resolved"})
+        self.check_access("write")
+        self.sudo().write({"state": "resolved"})
         for dispute in self:
             dispute.message_post(body=self.env._("Dispute resolved by %(user)s.", user=self.env.user.name))

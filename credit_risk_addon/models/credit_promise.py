@@ -1,5 +1,14 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+# How far ahead a promise may pause the reminders.
+MAX_PROMISE_DAYS = 60
+# What is fixed once a promise is made (the run judges it on these); the state is the server's.
+PROMISE_TERMS = frozenset(
+    ("company_id", "partner_id", "move_ids", "amount", "promise_date", "open_at_promise", "source", "state")
+)
 
 
 class CreditPromise(models.Model):
@@ -54,13 +63,27 @@ class CreditPromise(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            # Decided by the server: what was open, and the state (kept, broken...).
+            vals_list = [
+                {key: value for key, value in vals.items() if key not in ("open_at_promise", "state")}
+                for vals in vals_list
+            ]
         promises = super().create(vals_list)
         for promise in promises:
             if promise.partner_id != promise.partner_id.commercial_partner_id:
-                promise.partner_id = promise.partner_id.commercial_partner_id
+                promise.sudo().partner_id = promise.partner_id.commercial_partner_id
             promise._check_promise()
-            promise.open_at_promise = promise._open_amount()
+            promise.sudo().open_at_promise = promise._open_amount()
         return promises
+
+    def write(self, vals):
+        self.check_access("write")
+        if not self.env.su and PROMISE_TERMS & vals.keys():
+            raise UserError(
+                self.env._("A promise to pay cannot be changed once made: cancel it and record another.")
+            )
+        return super().write(vals)
 
     def _open_amount(self):
         self.ensure_one()
@@ -87,10 +110,22 @@ class CreditPromise(models.Model):
             )
         if self.promise_date < today:
             raise ValidationError(self.env._("The promised date cannot be in the past."))
+        if (self.promise_date - today).days > MAX_PROMISE_DAYS:
+            raise ValidationError(
+                self.env._("A promise to pay is for the next %(days)s days at most.", days=MAX_PROMISE_DAYS)
+            )
+        already = self.sudo().search_count(
+            [("id", "!=", self.id), ("state", "=", "open"), ("move_ids", "in", moves.ids)]
+        )
+        if already:
+            raise ValidationError(
+                self.env._("An open promise to pay already covers one of these invoices: cancel it first.")
+            )
         open_amount = sum(moves.mapped("amount_residual_signed"))
         currency = self.currency_id
         if (
-            currency.compare_amounts(self.amount, 0.0) <= 0
+            not math.isfinite(self.amount)
+            or currency.compare_amounts(self.amount, 0.0) <= 0
             or currency.compare_amounts(self.amount, open_amount) > 0
         ):
             raise ValidationError(
@@ -104,7 +139,8 @@ class CreditPromise(models.Model):
     def action_cancel(self):
         if any(promise.state != "open" for promise in self):
             raise UserError(self.env._("Only an open promise can be cancelled."))
-        self.write({"state": "cancelled"})
+        self.check_access("write")
+        self.sudo().write({"state": "cancelled"})
 
     @api.model
     def _settle_due(self, company, today):

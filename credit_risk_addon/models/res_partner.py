@@ -455,6 +455,8 @@ class ResPartner(models.Model):
                 for partner in partners
             ):
                 raise AccessError(self.env._("Only credit managers may change how a customer is dunned."))
+            if any(partner.credit_collector_id or partner.credit_dunning_contact_id for partner in partners):
+                self._credit_check_collections_writer({"credit_collector_id": True})
             # Checked on what was created, not on what was sent: context
             # defaults, imports and the sync from a parent company included.
             partners._credit_check_standing({})
@@ -470,6 +472,7 @@ class ResPartner(models.Model):
             self._credit_check_protected(vals)
             if {"credit_dunning_policy_id", "credit_dunning_handed_over"} & vals.keys():
                 raise AccessError(self.env._("Only credit managers may change how a customer is dunned."))
+            self._credit_check_collections_writer(vals)
         moves = {"parent_id", "is_company"} & vals.keys()
         commercial_before = {partner.id: partner.commercial_partner_id for partner in self} if moves else {}
         if moves and not manager:
@@ -714,6 +717,18 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.credit_collector_id.share:
                 raise ValidationError(self.env._("A collector is an internal user."))
+
+    def _credit_check_collections_writer(self, vals):
+        """Who chases a customer and who receives its reminders: billing users and credit managers only."""
+        if {"credit_collector_id", "credit_dunning_contact_id"} & vals.keys() and not (
+            self.env.su or self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only billing users and credit managers choose a customer's collector and "
+                    "dunning contact."
+                )
+            )
 
     def _credit_collector(self):
         """Who chases this customer: its collector, else its salesperson."""

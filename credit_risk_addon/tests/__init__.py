@@ -20,3 +20,4 @@ from . import test_dunning
 from . import test_collections_portal
 from . import test_collection_worklist
 from . import test_hostile_reports
+from . import test_hostile_collections

@@ -74,7 +74,7 @@ class TestCollectionsPortal(CreditRiskCommon, HttpCase):
         self.assertIn("credit_error=", response.headers["Location"])
         tree = lxml_html.fromstring(self.url_open(response.headers["Location"]).text)
         [error] = tree.xpath("//div[@name='credit_error']")
-        self.assertIn("past", error.text_content())
+        self.assertIn("the date must be from today", error.text_content())
         response = self.post(
             f"/my/invoices/{self.invoice.id}/credit_promise",
             {"promise_date": str(self.today), "amount": "501"},
