@@ -274,14 +274,22 @@ class CreditDunning(models.AbstractModel):
     @api.model
     def _do_step(self, company, date, partner, level, moves, step):
         """The level's actions for the customer; the history values they give."""
-        # Each invoice remembers the level it reached and when (grouped: one write per level).
-        by_level = defaultdict(list)
-        for move_id, reached in step.items.items():
-            by_level[reached.key].append(move_id)
-        for level_id, move_ids in by_level.items():
-            self.env["account.move"].browse(move_ids).sudo().write(
-                {"credit_dunning_level_id": level_id, "credit_dunning_date": date}
+        # Each invoice remembers the level it reached and when: one UPDATE for all of them (the
+        # two columns are this module's own, with nothing to compute or check on an invoice).
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE account_move SET credit_dunning_level_id = levels.level_id, credit_dunning_date = %s
+                  FROM (VALUES %s) AS levels(move_id, level_id)
+                 WHERE account_move.id = levels.move_id
+                """,
+                date,
+                SQL(", ").join(
+                    SQL("(%s, %s)", move_id, reached.key) for move_id, reached in step.items.items()
+                ),
             )
+        )
+        moves.invalidate_recordset(["credit_dunning_level_id", "credit_dunning_date"])
         result = {"channel_email": False, "channel_letter": False}
         recipient = partner._credit_dunning_recipient()
         letter = False
