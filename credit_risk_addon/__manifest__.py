@@ -1,6 +1,6 @@
 {
     "name": "Credit Risk Management",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "summary": "Credit limits, exposure, aging and a sale-order credit gate with manager approvals",
     "website": "https://github.com/credit-risk-addon/credit_risk_addon",

@@ -15,6 +15,10 @@ def pre_init_hook(env):
         create_column(cr, "account_move", "credit_days_overdue", "int4")
         create_column(cr, "account_move", "credit_aging_bucket", "varchar")
         cr.execute(refresh_invoice_aging_query(fields.Date.today()))
+    # No invoice is disputed before the module is installed: the column is created empty
+    # rather than computed by the ORM for every journal entry.
+    if not column_exists(cr, "account_move", "credit_disputed"):
+        create_column(cr, "account_move", "credit_disputed", "bool")
 
 
 def post_init_hook(env):

@@ -6,7 +6,12 @@ import { registry } from "@web/core/registry";
 // which checks the promise after the tour.
 
 const DEBTOR = "Tour Debtor";
-const PROMISED = "12/31/2030";
+// Two weeks from today (a promise is for the next 60 days at most), as the form shows dates.
+const inTwoWeeks = new Date(Date.now() + 14 * 24 * 3600 * 1000);
+const PROMISED = [inTwoWeeks.getMonth() + 1, inTwoWeeks.getDate()]
+    .map((part) => String(part).padStart(2, "0"))
+    .concat([String(inTwoWeeks.getFullYear())])
+    .join("/");
 
 registry.category("web_tour.tours").add("credit_collection_worklist_tour", {
     steps: () => [
