@@ -158,10 +158,18 @@ class CreditAgedReceivable(models.Model):
 
     @api.model
     def _line_domain(self, as_of):
+        """The receivable items that can be open on ``as_of``: not fully reconciled, or reconciled by a
+        reconciliation dated after it (Odoo's index of unreconciled items serves the first part)."""
+        receivable = self.env["account.account"].sudo()._search([("account_type", "=", "asset_receivable")])
         return [
-            ("account_id.account_type", "=", "asset_receivable"),
+            ("account_id", "in", receivable),
             ("parent_state", "=", "posted"),
             ("date", "<=", as_of),
+            "|",
+            ("reconciled", "=", False),
+            "|",
+            ("matched_debit_ids.max_date", ">", as_of),
+            ("matched_credit_ids.max_date", ">", as_of),
         ]
 
     @api.model
